@@ -1,0 +1,5 @@
+"""The domain of paperbot: ingest → score → digest, plus commands and feedback.
+
+Nothing here knows about a chat platform or SQL dialect details; adapters live in
+`bot/`, persistence in `storage/`.
+"""

@@ -1,0 +1,88 @@
+"""Ingest one announcement day (live or from a file) into storage, idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sqlmodel import Session
+
+from core.errors import InputError
+from core.ingest.listing import read_listing
+from core.ingest.rss import FeedDay
+from storage import papers as store
+
+log = logging.getLogger(__name__)
+
+
+class PaperSource(Protocol):
+    """Where the latest announcement comes from (arXiv live, or a fake in tests)."""
+
+    def fetch_day(self, categories: Sequence[str]) -> FeedDay: ...
+
+
+@dataclass
+class IngestReport:
+    day: dt.date
+    status: str  # announced | quiet
+    listed: int
+    added: int
+    updated: int
+    skipped_lines: tuple[int, ...] = ()
+
+
+class Ingestor:
+    def __init__(self, *, sessions: Callable[[], Session], source: PaperSource | None) -> None:
+        self._sessions = sessions
+        self._source = source
+
+    def ingest_file(
+        self, path: Path, *, day: dt.date, categories: Sequence[str] = ()
+    ) -> IngestReport:
+        """Load a saved listing as the announcement of `day`; bad lines are skipped."""
+        listing = read_listing(path)
+        if not listing.entries:
+            raise InputError(f"{path} holds no readable paper")
+        cats = categories or sorted({c for e in listing.entries for c in e.paper.categories[:1]})
+        with self._sessions() as session, session.begin():
+            saved = store.save_day(
+                session, day=day, entries=listing.entries, categories=cats, source="file"
+            )
+        return IngestReport(
+            day=day,
+            status="announced",
+            listed=saved.listed,
+            added=saved.added,
+            updated=saved.updated,
+            skipped_lines=tuple(listing.skipped_lines),
+        )
+
+    def ingest_live(self, *, categories: Sequence[str], day: dt.date | None = None) -> IngestReport:
+        """Fetch the latest announcement; a feed with no items records a quiet day."""
+        if self._source is None:
+            raise InputError("no live arXiv source is configured")
+        feed = self._source.fetch_day(categories)
+        feed_day = feed.day or day or dt.date.today()
+        if day is not None and feed.entries and feed_day != day:
+            raise InputError(
+                f"arXiv's feed serves only the latest announcement ({feed_day}), not {day}; "
+                "load older days with --file"
+            )
+        with self._sessions() as session, session.begin():
+            if not feed.entries:
+                store.record_quiet_day(session, day=feed_day, categories=categories)
+                return IngestReport(day=feed_day, status="quiet", listed=0, added=0, updated=0)
+            saved = store.save_day(
+                session, day=feed_day, entries=feed.entries, categories=categories, source="rss"
+            )
+        return IngestReport(
+            day=feed_day,
+            status="announced",
+            listed=saved.listed,
+            added=saved.added,
+            updated=saved.updated,
+        )

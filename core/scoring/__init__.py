@@ -1,0 +1,33 @@
+"""Scoring: how relevant and novel each of a day's papers is for one criteria.
+
+Scorers are chosen from an explicit registry; `SCORERS` names every one there is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from core.errors import InputError
+from core.models import Criteria, Paper
+from core.scoring.offline import OfflineScorer, ScoredBatch
+
+
+class Scorer(Protocol):
+    """Scores one day's papers for one criteria; `name`/`model`/`version` key the cache."""
+
+    name: str
+    model: str
+    version: str
+
+    def score_day(self, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch: ...
+
+
+SCORERS: dict[str, Callable[[], Scorer]] = {"offline": OfflineScorer}
+
+
+def get_scorer(name: str) -> Scorer:
+    try:
+        return SCORERS[name]()
+    except KeyError:
+        raise InputError(f"unknown scorer {name!r}; choose one of: {', '.join(SCORERS)}") from None

@@ -1,0 +1,183 @@
+"""Queries for papers, announcement days and their listings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from core.models import FRESH_TYPES, DayInfo, Listed, Paper
+from storage.tables import Announcement, AnnouncementDay
+from storage.tables import Paper as PaperRow
+
+_TYPE_RANK = {"new": 0, "cross": 1, "replace": 2, "replace-cross": 3}
+
+
+@dataclass
+class SaveReport:
+    added: int = 0
+    updated: int = 0
+    listed: int = 0
+
+
+def save_day(
+    session: Session,
+    *,
+    day: dt.date,
+    entries: Sequence[Listed],
+    categories: Sequence[str],
+    source: str,
+) -> SaveReport:
+    """Store one day's listing idempotently; replacements update papers in place."""
+    report = SaveReport()
+    unique = _dedupe(entries)
+    rows = _papers_by_id(session, unique)
+    for entry in unique.values():
+        row = rows.get(entry.paper.id)
+        if row is None:
+            session.add(_new_row(entry, day))
+            report.added += 1
+        elif _is_newer(entry, row):
+            _update_row(row, entry.paper)
+            report.updated += 1
+    existing = {
+        a.paper_id: a for a in session.exec(select(Announcement).where(Announcement.day == day))
+    }
+    day_row = session.get(AnnouncementDay, day)
+    if day_row is None:
+        day_row = AnnouncementDay(day=day, source=source)
+        session.add(day_row)
+        session.flush()  # announcements reference the day row
+    for entry in unique.values():
+        if entry.paper.id not in existing:
+            session.add(
+                Announcement(
+                    day=day,
+                    paper_id=entry.paper.id,
+                    announce_type=entry.announce_type,
+                    version=entry.paper.version,
+                )
+            )
+    day_row.status = "announced" if unique or existing else "quiet"
+    day_row.categories = sorted(set(day_row.categories) | set(categories))
+    day_row.entries = len(set(existing) | set(unique))
+    day_row.ingested_at = dt.datetime.now(dt.UTC)
+    report.listed = day_row.entries
+    return report
+
+
+def _dedupe(entries: Iterable[Listed]) -> dict[str, Listed]:
+    """One entry per paper id: a paper listed as `new` in one category and `cross` in another
+    is new."""
+    unique: dict[str, Listed] = {}
+    for entry in entries:
+        seen = unique.get(entry.paper.id)
+        if seen is None or _TYPE_RANK[entry.announce_type] < _TYPE_RANK[seen.announce_type]:
+            unique[entry.paper.id] = entry
+    return unique
+
+
+def _papers_by_id(session: Session, unique: dict[str, Listed]) -> dict[str, PaperRow]:
+    ids = list(unique)
+    found: dict[str, PaperRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            (p.id, p) for p in session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk)))
+        )
+    return found
+
+
+def _is_newer(entry: Listed, row: PaperRow) -> bool:
+    return entry.paper.version > row.version or (
+        entry.announce_type.startswith("replace")
+        and entry.paper.version >= row.version
+        and (entry.paper.title, entry.paper.abstract) != (row.title, row.abstract)
+    )
+
+
+def _new_row(entry: Listed, day: dt.date) -> PaperRow:
+    p = entry.paper
+    return PaperRow(
+        id=p.id,
+        version=p.version,
+        title=p.title,
+        authors=list(p.authors),
+        abstract=p.abstract,
+        categories=list(p.categories),
+        primary_category=p.primary_category,
+        comment=p.comment,
+        announced_on=day,
+        announce_type=entry.announce_type,
+    )
+
+
+def _update_row(row: PaperRow, paper: Paper) -> None:
+    row.version = paper.version
+    row.title = paper.title
+    row.authors = list(paper.authors)
+    row.abstract = paper.abstract
+    row.categories = list(paper.categories)
+    row.primary_category = paper.primary_category or row.primary_category
+    row.comment = paper.comment
+    row.updated_at = dt.datetime.now(dt.UTC)
+
+
+def record_quiet_day(session: Session, *, day: dt.date, categories: Sequence[str]) -> None:
+    """A day without announcement; never downgrades a day that already has papers."""
+    row = session.get(AnnouncementDay, day)
+    if row is None:
+        session.add(AnnouncementDay(day=day, status="quiet", categories=list(categories)))
+    elif row.status == "quiet":
+        row.categories = sorted(set(row.categories) | set(categories))
+
+
+def day_info(session: Session, day: dt.date) -> DayInfo | None:
+    row = session.get(AnnouncementDay, day)
+    return None if row is None else DayInfo(day=row.day, status=row.status, entries=row.entries)
+
+
+def latest_day(session: Session, *, announced_only: bool = True) -> dt.date | None:
+    query = select(AnnouncementDay.day).order_by(col(AnnouncementDay.day).desc()).limit(1)
+    if announced_only:
+        query = query.where(AnnouncementDay.status == "announced")
+    return session.exec(query).first()
+
+
+def day_listing(session: Session, day: dt.date) -> list[tuple[Paper, str]]:
+    """Every paper listed on `day` with its announce type, in a stable order."""
+    query = (
+        select(PaperRow, Announcement.announce_type)
+        .join(Announcement, col(Announcement.paper_id) == col(PaperRow.id))
+        .where(Announcement.day == day)
+        .order_by(col(PaperRow.id))
+    )
+    return [(to_paper(row), kind) for row, kind in session.exec(query)]
+
+
+def fresh_papers(listing: Sequence[tuple[Paper, str]]) -> list[Paper]:
+    return [paper for paper, kind in listing if kind in FRESH_TYPES]
+
+
+def get_papers(session: Session, ids: Sequence[str]) -> dict[str, Paper]:
+    found: dict[str, Paper] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        query = select(PaperRow).where(col(PaperRow.id).in_(chunk))
+        found.update((row.id, to_paper(row)) for row in session.exec(query))
+    return found
+
+
+def to_paper(row: PaperRow) -> Paper:
+    return Paper(
+        id=row.id,
+        version=row.version,
+        title=row.title,
+        authors=tuple(row.authors),
+        abstract=row.abstract,
+        categories=tuple(row.categories),
+        primary_category=row.primary_category,
+        comment=row.comment,
+    )

@@ -1,0 +1,154 @@
+"""SQLModel tables: one place that says what paperbot keeps and which rows are unique."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Paper(SQLModel, table=True):
+    """An arXiv paper, keyed by its id without version; replacements update it in place."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    version: int = 1
+    title: str
+    authors: list[str] = _json_list()
+    abstract: str
+    categories: list[str] = _json_list()
+    primary_category: str = ""
+    comment: str | None = None
+    announced_on: dt.date = Field(index=True)
+    announce_type: str = "new"
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class AnnouncementDay(SQLModel, table=True):
+    """One arXiv announcement day as ingested, quiet days (no announcement) included."""
+
+    __tablename__ = "announcement_day"
+
+    day: dt.date = Field(primary_key=True)
+    status: str = "announced"  # announced | quiet
+    categories: list[str] = _json_list()
+    entries: int = 0
+    source: str = "rss"  # rss | file
+    ingested_at: dt.datetime = Field(default_factory=_now)
+
+
+class Announcement(SQLModel, table=True):
+    """A paper's appearance in one day's listing, with arXiv's announce type."""
+
+    day: dt.date = Field(primary_key=True, foreign_key="announcement_day.day")
+    paper_id: str = Field(primary_key=True, foreign_key="paper.id", max_length=64)
+    announce_type: str = "new"  # new | cross | replace | replace-cross
+    version: int = 1
+
+
+class Profile(SQLModel, table=True):
+    """Whoever receives a digest: a person, a Telegram group or a Slack channel."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace", "platform_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)  # console | telegram | slack
+    workspace: str = Field(default="", max_length=64)
+    platform_id: str = Field(max_length=128)
+    kind: str = "user"  # user | group | channel
+    owner_id: str | None = None
+    display_name: str = ""
+    criteria: str = ""
+    keywords_require: list[str] = _json_list()
+    keywords_exclude: list[str] = _json_list()
+    authors: list[str] = _json_list()
+    categories: list[str] = _json_list()
+    top_n: int = 10
+    min_relevance: int = 8
+    min_novelty: int = 7
+    timezone: str = "UTC"
+    delivery_time: str = "08:00"
+    paused: bool = False
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class Score(SQLModel, table=True):
+    """A paper's score for one criteria fingerprint by one scorer; the cross-user cache."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "paper_id", "paper_version", "fingerprint", "scorer", "model", "prompt_version"
+        ),
+        Index("ix_score_lookup", "fingerprint", "scorer", "model", "prompt_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", max_length=64)
+    paper_version: int = 1
+    fingerprint: str = Field(max_length=64)
+    scorer: str = Field(max_length=32)
+    model: str = Field(default="", max_length=64)
+    prompt_version: str = Field(default="", max_length=32)
+    relevance: int
+    novelty: int
+    value: float = 0.0
+    comment: str = ""
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Rating(SQLModel, table=True):
+    """A 👍 (+1) or 👎 (-1) from one profile on one paper; a new vote replaces the old."""
+
+    __table_args__ = (UniqueConstraint("profile_id", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    paper_id: str = Field(foreign_key="paper.id", max_length=64)
+    value: int
+    created_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class Delivery(SQLModel, table=True):
+    """One digest per profile and digest date: the exactly-once claim and what was sent."""
+
+    __table_args__ = (UniqueConstraint("profile_id", "digest_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    digest_date: dt.date
+    state: str = "pending"  # pending | sent | failed
+    paper_ids: list[str] = _json_list()
+    message_ids: list[str] = _json_list()
+    attempts: int = 0
+    error: str | None = None
+    created_at: dt.datetime = Field(default_factory=_now)
+    sent_at: dt.datetime | None = None
+
+
+class LlmUsage(SQLModel, table=True):
+    """The usage the API reported for one LLM call, for cost accounting."""
+
+    __tablename__ = "llm_usage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date | None = Field(default=None, index=True)
+    profile_id: int | None = Field(default=None, foreign_key="profile.id")
+    fingerprint: str = Field(default="", max_length=64)
+    model: str = Field(max_length=64)
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    created_at: dt.datetime = Field(default_factory=_now)
