@@ -15,7 +15,7 @@ from core.scoring.text import stems
 
 _NEGATIVE_LABEL = re.compile(
     r"\b(irrelevant|not relevant|exclude[sd]?|avoid|not interested|uninterested|dislike|skip|"
-    r"ignore|don'?t|do not|never|no interest)\b(?:\s+in\b)?",
+    r"ignore|don'?t|do not|never|no interest|not|except)\b(?:\s+in\b)?",
     re.I,
 )
 _APPLICATION = re.compile(r"\bapplications?\b", re.I)
@@ -81,7 +81,7 @@ def parse_criteria(criteria: Criteria) -> ParsedCriteria:
                 continue
             _add(parsed.negative if negative else parsed.positive, body, topic)
             continue
-        for sentence in re.split(r"(?<=[.!?;])\s+", line):
+        for sentence in re.split(r"(?<=[.!?;])\s+|,\s*(?=(?:but\s+)?not\b|except\b)", line):
             if _NEGATIVE_LABEL.search(sentence):
                 _add(parsed.negative, _NEGATIVE_LABEL.sub(",", sentence), topic)
             else:

@@ -185,7 +185,11 @@ class OfflineScorer:
 
 def _comment(i: int, parsed: ParsedCriteria, positive: np.ndarray, negative: np.ndarray) -> str:
     """A one-line reason naming the matched criteria (and the rejected ones it touches)."""
-    hits = [(positive[i, j], p) for j, p in enumerate(parsed.positive) if positive[i, j] > 0.05]
+    hits = [
+        (positive[i, j], p)
+        for j, p in enumerate(parsed.positive)
+        if positive[i, j] > 0.05 and p.text != p.topic  # a topic's own name says nothing
+    ]
     hits.sort(key=lambda h: -h[0])
     names: list[str] = []
     seen: set[str] = set()

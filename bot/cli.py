@@ -1,0 +1,275 @@
+"""The `paperbot` command line (interfaces.md): the operator's entry point.
+
+Errors from the core become one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from bot.console import chat
+from core import feedback
+from core.accounts import add_local_user, local_profile
+from core.bootstrap import App, build_app
+from core.commands import validate
+from core.digest.render_json import render_json
+from core.digest.render_markdown import render_markdown
+from core.digest.render_text import render_text
+from core.errors import InputError, PaperbotError
+from core.settings import Settings
+from storage import feedback as feedback_store
+from storage import migrate, profiles
+
+SAMPLE_DAY = dt.date(2025, 6, 18)
+EXIT_BAD_INPUT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="paperbot", description="Personalised daily arXiv digests.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    sub.add_parser("demo", help="offline demo: sample day, default profile, printed digest")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: create or migrate the schema")
+
+    ingest = sub.add_parser("ingest", help="load an announcement day (live or from a file)")
+    ingest.add_argument("--date", type=_date, help="announcement date YYYY-MM-DD")
+    ingest.add_argument("--categories", help="comma-separated, default from settings")
+    ingest.add_argument("--file", type=Path, help="a saved listing (.jsonl or .jsonl.gz)")
+
+    user = sub.add_parser("user", help="manage local users")
+    user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
+    add = user_sub.add_parser("add", help="create a local user, or update one")
+    add.add_argument("name")
+    add.add_argument("--topics-file", type=Path, required=True)
+    add.add_argument("--top", type=int)
+    add.add_argument("--min-relevance", type=int)
+    add.add_argument("--min-novelty", type=int)
+
+    digest = sub.add_parser("digest", help="score a day for a user and print the digest")
+    digest.add_argument("--user", required=True)
+    digest.add_argument("--date", type=_date, required=True)
+    digest.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    digest.add_argument("--all", action="store_true", help="every scanned paper in rank order")
+
+    rate = sub.add_parser("rate", help="record 👍/👎 as a chat button would")
+    rate.add_argument("--user", required=True)
+    rate.add_argument("--up", nargs="+", default=[], metavar="ID")
+    rate.add_argument("--down", nargs="+", default=[], metavar="ID")
+
+    chat_cmd = sub.add_parser("chat", help="chat commands from stdin, answers on stdout")
+    chat_cmd.add_argument("--user", required=True)
+
+    sub.add_parser("run", help="production: adapters and scheduler in one process")
+    return parser
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return validate.date(raw)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except PaperbotError as exc:
+        print(f"paperbot: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"paperbot: error: setting {first['loc'][0]}: {first['msg']}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: no traceback for operators
+        logging.getLogger("paperbot").debug("internal error", exc_info=True)
+        print(
+            f"paperbot: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _app(**kwargs: object) -> App:
+    return build_app(Settings(), **kwargs)  # type: ignore[arg-type]
+
+
+def _progress(message: str) -> None:
+    if sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="paperbot-demo-") as folder:
+        settings = Settings(database_url=f"sqlite:///{folder}/demo.db", _env_file=None)  # type: ignore[call-arg]
+        app = build_app(settings)
+        sample = resources.files("core") / "sample"
+        with resources.as_file(sample / "sample-day.jsonl.gz") as day_file:
+            _progress(f"Loading the sample day ({SAMPLE_DAY}) …")
+            report = app.ingestor.ingest_file(day_file, day=SAMPLE_DAY)
+        criteria = (sample / "default-profile.md").read_text(encoding="utf-8")
+        with app.sessions() as session, session.begin():
+            add_local_user(session, "demo", criteria=criteria, categories=settings.categories)
+        _progress(f"Scoring {report.listed} papers offline for the default profile …")
+        with app.sessions() as session, session.begin():
+            view = profiles.to_view(local_profile(session, "demo"))
+            digest = app.builder.build(session, view, SAMPLE_DAY)
+        print(render_text(digest))
+        print(
+            "\nThis was the offline demo. Next: `paperbot user add NAME --topics-file FILE`, "
+            "`paperbot ingest`, `paperbot digest --user NAME --date D` (see README)."
+        )
+        app.engine.dispose()
+    return 0
+
+
+def cmd_db(_args: argparse.Namespace) -> int:
+    app = _app(upgrade_schema=False)
+    changed = migrate.upgrade(app.engine)
+    print("schema upgraded to", migrate.current_revision(app.engine) if changed else "", end="")
+    print("" if changed else f"schema is up to date ({migrate.current_revision(app.engine)})")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    app = _app()
+    categories = (
+        validate.categories(args.categories) if args.categories else app.settings.categories
+    )
+    if args.file is not None:
+        if args.date is None:
+            raise InputError("--file needs --date: the announcement day the listing belongs to")
+        _progress(f"Loading {args.file} …")
+        report = app.ingestor.ingest_file(
+            args.file, day=args.date, categories=categories if args.categories else ()
+        )
+    else:
+        _progress(f"Fetching the latest announcement of {', '.join(categories)} from arXiv …")
+        report = app.ingestor.ingest_live(categories=categories, day=args.date)
+    if report.status == "quiet":
+        print(f"{report.day}: no announcement (quiet day) recorded")
+        return 0
+    skipped = (
+        f", skipped malformed lines {_lines(report.skipped_lines)}" if report.skipped_lines else ""
+    )
+    print(
+        f"{report.day}: {report.listed} papers listed ({report.added} new to the database, "
+        f"{report.updated} updated){skipped}"
+    )
+    return 0
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10]))
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    try:
+        criteria = args.topics_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read topics file {args.topics_file}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    app = _app()
+    with app.sessions() as session, session.begin():
+        _, created = add_local_user(
+            session,
+            args.name,
+            criteria=criteria,
+            categories=app.settings.categories,
+            top=args.top,
+            min_relevance=args.min_relevance,
+            min_novelty=args.min_novelty,
+        )
+    print(f"user {args.name} {'created' if created else 'updated'}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    app = _app()
+    with app.sessions() as session, session.begin():
+        view = profiles.to_view(local_profile(session, args.user))
+        _progress(f"Scoring {args.date} for {args.user} …")
+        digest = app.builder.build(session, view, args.date, ranked_all=args.all)
+        if not args.all and digest.status == "digest":
+            feedback_store.record_sent(
+                session,
+                profile_id=view.id,
+                day=args.date,
+                paper_ids=[e.paper.id for e in digest.entries],
+            )
+    renderers = {
+        "text": render_text,
+        "json": render_json,
+        "markdown": lambda d: render_markdown(d, view),
+    }
+    print(renderers[args.format](digest))
+    return 0
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    if not args.up and not args.down:
+        raise InputError("give at least one --up ID or --down ID")
+    app = _app()
+    with app.sessions() as session, session.begin():
+        profile = local_profile(session, args.user)
+        assert profile.id is not None
+        votes = [(i, 1) for i in args.up] + [(i, -1) for i in args.down]
+        done = [
+            feedback.rate(session, profile_id=profile.id, paper_id=i, value=v) for i, v in votes
+        ]
+    for (paper, _), (_, value) in zip(done, votes, strict=True):
+        print(f"{'👍' if value > 0 else '👎'} {paper.id} {paper.title}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    app = _app()
+    with app.sessions() as session:
+        local_profile(session, args.user)  # unknown users get the one-line error
+    chat(app.commands, args.user, sys.stdin, sys.stdout)
+    return 0
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    raise InputError("`paperbot run` (the delivery worker) is not part of this version yet")
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "db": cmd_db,
+    "ingest": cmd_ingest,
+    "user": cmd_user,
+    "digest": cmd_digest,
+    "rate": cmd_rate,
+    "chat": cmd_chat,
+    "run": cmd_run,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The console adapter: chat commands from a text stream, answers to another, as a chat would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from core.commands.core import Caller, CommandCore
+from storage.profiles import Identity
+
+
+def console_caller(name: str) -> Caller:
+    return Caller(identity=Identity(platform="console", platform_id=name, display_name=name))
+
+
+def chat(core: CommandCore, name: str, lines: Iterable[str], out: TextIO) -> int:
+    """Answer every non-empty line; returns how many commands failed."""
+    caller = console_caller(name)
+    failures = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        reply = core.handle(caller, line.rstrip("\n"))
+        failures += not reply.ok
+        out.write(reply.text.rstrip("\n") + "\n")
+        out.flush()
+    return failures

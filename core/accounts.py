@@ -1,0 +1,75 @@
+"""Operator-side profile management: local (console) users created from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from core.commands import validate
+from core.errors import InputError, NotFoundError
+from storage import profiles
+from storage.profiles import Identity
+from storage.tables import Profile
+
+
+def console_identity(name: str) -> Identity:
+    return Identity(platform="console", platform_id=name, display_name=name)
+
+
+def check_name(name: str) -> str:
+    clean = name.strip()
+    if not clean or len(clean) > 64 or any(c.isspace() for c in clean):
+        raise InputError(f"user names are 1 to 64 characters without spaces, not {name[:40]!r}")
+    return clean
+
+
+def add_local_user(
+    session: Session,
+    name: str,
+    *,
+    criteria: str,
+    categories: Sequence[str],
+    top: int | None = None,
+    min_relevance: int | None = None,
+    min_novelty: int | None = None,
+) -> tuple[Profile, bool]:
+    """Create a console user, or replace the topics and given options of an existing one."""
+    identity = console_identity(check_name(name))
+    if not criteria.strip():
+        raise InputError("the topics file is empty")
+    if len(criteria) > validate.MAX_CRITERIA:
+        raise InputError(
+            f"topics are limited to {validate.MAX_CRITERIA:,} characters; the file has {len(criteria):,}"
+        )
+    options = {
+        "top_n": top if top is None else validate.integer(str(top), name="--top", low=1, high=50),
+        "min_relevance": min_relevance
+        if min_relevance is None
+        else validate.integer(str(min_relevance), name="--min-relevance", low=1, high=10),
+        "min_novelty": min_novelty
+        if min_novelty is None
+        else validate.integer(str(min_novelty), name="--min-novelty", low=1, high=10),
+    }
+    given = {key: value for key, value in options.items() if value is not None}
+    profile = profiles.find(session, identity)
+    created = profile is None
+    if profile is None:
+        profile = profiles.create(
+            session, identity, categories=categories, criteria=criteria, **given
+        )
+    else:
+        profile.criteria = criteria
+        for key, value in given.items():
+            setattr(profile, key, value)
+        profiles.touch(profile)
+    return profile, created
+
+
+def local_profile(session: Session, name: str) -> Profile:
+    profile = profiles.find(session, console_identity(name))
+    if profile is None:
+        raise NotFoundError(
+            f"unknown user {name!r}; create it with `paperbot user add {name} --topics-file PATH`"
+        )
+    return profile

@@ -1,0 +1,78 @@
+"""The composition root: the one place that builds paperbot's parts from settings.
+
+The CLI, `paperbot demo`, the worker and the tests all start here (tests with fakes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.commands.core import CommandCore
+from core.commands.registry import COMMANDS
+from core.digest.build import DigestBuilder
+from core.ingest.arxiv_source import ArxivSource
+from core.ingest.polite import RetryPolicy
+from core.ingest.service import Ingestor, PaperSource
+from core.scoring import Scorer, get_scorer
+from core.scoring.service import ScoringService
+from core.settings import Settings
+from storage import engine as storage_engine
+from storage import migrate
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    sessions: Callable[[], Session]
+    ingestor: Ingestor
+    scoring: ScoringService
+    builder: DigestBuilder
+    commands: CommandCore
+
+
+def arxiv_source(settings: Settings) -> ArxivSource:
+    return ArxivSource(
+        rss_url=settings.arxiv_rss_url,
+        api_url=settings.arxiv_api_url,
+        delay_seconds=settings.arxiv_delay_seconds,
+        timeout_seconds=settings.arxiv_timeout_seconds,
+        retry=RetryPolicy(
+            retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)
+        ),
+        batch_size=settings.arxiv_batch_size,
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    source: PaperSource | None = None,
+    scorer: Scorer | None = None,
+    upgrade_schema: bool = True,
+) -> App:
+    engine = storage_engine.make_engine(settings.database_url)
+    if upgrade_schema:
+        migrate.upgrade(engine)
+    sessions = partial(storage_engine.session, engine)
+    scoring = ScoringService(scorer=scorer or get_scorer("offline"))
+    builder = DigestBuilder(scoring=scoring)
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        ingestor=Ingestor(sessions=sessions, source=source or arxiv_source(settings)),
+        scoring=scoring,
+        builder=builder,
+        commands=CommandCore(
+            sessions=sessions,
+            builder=builder,
+            default_categories=settings.categories,
+            commands=COMMANDS,
+        ),
+    )

@@ -1,0 +1,72 @@
+"""Commands that read digests and record what the reader thought of them."""
+
+from __future__ import annotations
+
+from core import feedback
+from core.commands import validate
+from core.commands.core import Context, Reply
+from core.digest.render_text import render_text
+from core.errors import InputError
+from storage import feedback as feedback_store
+from storage import papers as paper_store
+from storage import profiles
+
+
+def digest(ctx: Context, args: str) -> Reply:
+    profile = ctx.require_profile()
+    if args:
+        day = validate.date(args)
+    else:
+        latest = paper_store.latest_day(ctx.session, announced_only=False)
+        if latest is None:
+            raise InputError(
+                "No arXiv day has been ingested yet; try again after the next announcement."
+            )
+        day = latest
+    view = profiles.to_view(profile)
+    built = ctx.builder.build(ctx.session, view, day)
+    if built.status == "digest":
+        feedback_store.record_sent(
+            ctx.session, profile_id=view.id, day=day, paper_ids=[e.paper.id for e in built.entries]
+        )
+    return Reply(render_text(built), digest=built)
+
+
+def up(ctx: Context, args: str) -> Reply:
+    return _rate(ctx, args, +1)
+
+
+def down(ctx: Context, args: str) -> Reply:
+    return _rate(ctx, args, -1)
+
+
+def _rate(ctx: Context, args: str, value: int) -> Reply:
+    profile = ctx.editable_profile()
+    ids = args.split()
+    if len(ids) != 1:
+        raise InputError(f"Give one arXiv id: /{'up' if value > 0 else 'down'} 2506.01928")
+    assert profile.id is not None
+    paper, changed = feedback.rate(ctx.session, profile_id=profile.id, paper_id=ids[0], value=value)
+    thumb = "👍" if value > 0 else "👎"
+    note = "" if changed else " (unchanged)"
+    return Reply(f"{thumb} {paper.title}{note}", data={"paper_id": paper.id, "vote": value})
+
+
+def saved(ctx: Context, _args: str) -> Reply:
+    profile = ctx.require_profile()
+    assert profile.id is not None
+    liked = feedback_store.liked_papers(ctx.session, profile.id)
+    if not liked:
+        return Reply("No saved papers yet: press 👍 on a paper (or /up <id>) to save it.")
+    lines = [f"{n}. {p.title} — https://arxiv.org/abs/{p.id}" for n, p in enumerate(liked, start=1)]
+    return Reply("Your 👍 papers:\n" + "\n".join(lines))
+
+
+def export(ctx: Context, _args: str) -> Reply:
+    profile = ctx.require_profile()
+    assert profile.id is not None
+    liked = feedback_store.liked_papers(ctx.session, profile.id)
+    if not liked:
+        return Reply("Nothing to export yet: press 👍 on papers you want to keep.")
+    text = feedback.bibtex(liked)
+    return Reply(text, attachment=("paperbot-saved.bib", text.encode()))

@@ -1,0 +1,43 @@
+"""What a digest is, independent of how it is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from core.models import Paper, PaperScore, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    paper: Paper
+    score: PaperScore
+    reason: str  # author match | criteria | feedback
+
+    @property
+    def total(self) -> float:
+        return float(self.score.relevance + self.score.novelty)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    arxiv: int = 0
+    scanned: int = 0
+    relevant: int = 0
+
+
+@dataclass
+class Digest:
+    """`status`: digest (papers passed), empty (none passed: see `closest`), quiet (no
+    announcement that day)."""
+
+    day: dt.date
+    user: str
+    status: str
+    scorer: str = "offline"
+    totals: Totals = field(default_factory=Totals)
+    usage: Usage = field(default_factory=Usage)
+    entries: list[Entry] = field(default_factory=list)
+    closest: list[Entry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ranked_all: bool = False

@@ -1,0 +1,83 @@
+"""Markdown in the form of the daily digests paperbot grew from (see shared/data/seeds)."""
+
+from __future__ import annotations
+
+from core.digest.model import Digest, Entry
+from core.models import ProfileView
+
+
+def render_markdown(digest: Digest, profile: ProfileView | None = None) -> str:
+    day = digest.day.isoformat()
+    out = [f"# Personalized Daily ArXiv Papers {day}", ""]
+    if digest.status == "quiet":
+        out.append("No arXiv announcement on this day (weekend or holiday): nothing to read.")
+        return "\n".join(out) + "\n"
+    out += _usage_table(digest)
+    t = digest.totals
+    out += [
+        f"Total arXiv papers: {t.arxiv}",
+        "",
+        f"Total scanned papers: {t.scanned}",
+        "",
+        f"Total relevant papers: {t.relevant}",
+        "",
+    ]
+    out += [f"*Scorer: {digest.scorer}.*" + "".join(f" {n}" for n in digest.notes), ""]
+    entries = digest.entries
+    if digest.status == "empty":
+        out += ["No paper passed your thresholds today; the three closest follow.", ""]
+        entries = digest.closest
+    out += ["**Table of contents with paper titles:**", ""]
+    for n, e in enumerate(entries, start=1):
+        out += [
+            f"{n}. [{_inline(e.paper.title)}](#user-content-link{n})",
+            f"**Authors:** {', '.join(e.paper.authors)}",
+            "",
+        ]
+    out += ["---", ""]
+    for n, e in enumerate(entries, start=1):
+        out += _section(n, e)
+    if profile is not None and profile.criteria.strip():
+        out += ["# Criteria", ""] + [f"> {line}".rstrip() for line in profile.criteria.splitlines()]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _usage_table(digest: Digest) -> list[str]:
+    u = digest.usage
+    model = u.model or digest.scorer
+    prompt_cost, completion_cost = _split_cost(digest)
+    return [
+        f"| *[{model}]* | Prompt | Completion | Total |",
+        "|:------------:|:--------:|:------------:|:-------:|",
+        f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {u.prompt_tokens + u.completion_tokens} |",
+        f"| **Cost** | ${prompt_cost:.2f} | ${completion_cost:.2f} | ${u.cost_usd:.2f} |",
+        "",
+    ]
+
+
+def _split_cost(digest: Digest) -> tuple[float, float]:
+    """Share the total cost by token price weight; the API reports only a total per call."""
+    u = digest.usage
+    if u.cost_usd == 0 or not (u.prompt_tokens or u.completion_tokens):
+        return 0.0, 0.0
+    weighted_completion = u.completion_tokens * 4  # output tokens cost about 4× input
+    share = u.prompt_tokens / (u.prompt_tokens + weighted_completion)
+    return u.cost_usd * share, u.cost_usd * (1 - share)
+
+
+def _section(n: int, e: Entry) -> list[str]:
+    p, s = e.paper, e.score
+    lines = [
+        f"## {n}. [{_inline(p.title)}]({p.url}) <a id=\"link{n}\"></a>", "",
+        f"**ArXiv ID:** {p.id}", "",
+        f"**Authors:** {', '.join(p.authors)}", "",
+        f"**Abstract:** {p.abstract}", "",
+        f"**Comment:** {'Author match' if e.reason == 'author match' else s.comment}", "",
+    ]  # fmt: skip
+    if e.reason != "author match":
+        lines += [f"**Relevance:** {s.relevance}", f"**Novelty:** {s.novelty}", ""]
+    return [*lines, "---", ""]
+
+
+def _inline(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]")
