@@ -1,0 +1,64 @@
+"""Shared fixtures: a temp SQLite database, the app built by the real composition root,
+the fake arXiv server, and the small real listing in tests/fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.bootstrap import App, build_app
+from core.settings import Settings
+from tests.fakes.arxiv_server import FakeArxiv
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DAY = dt.date(2025, 6, 3)
+
+
+@pytest.fixture
+def listing_path() -> Path:
+    return FIXTURES / "day-2025-06-03.jsonl"
+
+
+@pytest.fixture
+def records(listing_path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in listing_path.read_text().splitlines()]
+
+
+@pytest.fixture
+def fake_arxiv() -> Iterator[FakeArxiv]:
+    with FakeArxiv() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_arxiv: FakeArxiv) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path / 'paperbot.db'}",
+        arxiv_rss_url=f"{fake_arxiv.base}/rss/",
+        arxiv_api_url=f"{fake_arxiv.base}/api/query",
+        arxiv_delay_seconds=0,
+        arxiv_timeout_seconds=5,
+        arxiv_retries=2,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    built = build_app(settings)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The same settings as environment variables, for the CLI."""
+    for key, value in settings.model_dump().items():
+        if value is not None and not hasattr(value, "get_secret_value"):
+            monkeypatch.setenv(key.upper(), str(value))
+    return settings
