@@ -117,3 +117,4 @@ class DayInfo:
     day: dt.date
     status: str  # announced | quiet
     entries: int
+    ingested_at: dt.datetime | None = None

@@ -136,7 +136,9 @@ def record_quiet_day(session: Session, *, day: dt.date, categories: Sequence[str
 
 def day_info(session: Session, day: dt.date) -> DayInfo | None:
     row = session.get(AnnouncementDay, day)
-    return None if row is None else DayInfo(day=row.day, status=row.status, entries=row.entries)
+    if row is None:
+        return None
+    return DayInfo(day=row.day, status=row.status, entries=row.entries, ingested_at=row.ingested_at)
 
 
 def latest_day(session: Session, *, announced_only: bool = True) -> dt.date | None:

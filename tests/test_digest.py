@@ -11,13 +11,14 @@ import pytest
 from sqlmodel import func, select
 
 from core.accounts import add_local_user
-from core.bootstrap import App
+from core.bootstrap import App, build_app
 from core.digest.model import Digest
 from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import NotFoundError
 from core.models import ProfileView
+from core.scoring.offline import OfflineScorer
 from storage import feedback, profiles
 from storage import papers as paper_store
 from storage.tables import Score
@@ -107,18 +108,49 @@ def test_quiet_and_unknown_days(loaded: App) -> None:
         _digest(loaded, view, dt.date(2025, 6, 8))
 
 
-def test_scores_are_cached_per_criteria(loaded: App) -> None:
-    def count() -> int:
-        with loaded.sessions() as session:
+class StoredScorer(OfflineScorer):
+    """The offline scorer with its scores stored, as the LLM scorer's are; counts its calls."""
+
+    name = "stored"
+    persistent = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+
+    def score_day(self, papers, criteria):  # type: ignore[no-untyped-def]
+        self.asked.append(len(papers))
+        return super().score_day(papers, criteria)
+
+
+def test_persistent_scores_are_cached_per_criteria(settings, listing_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scorer = StoredScorer()
+    app = build_app(settings, scorer=scorer)
+    app.ingestor.ingest_file(listing_path, day=DAY)
+
+    def rows() -> int:
+        with app.sessions() as session:
             return session.exec(select(func.count()).select_from(Score)).one()
 
-    first = _digest(loaded, _profile(loaded, "alice"))
-    assert count() == 40
-    second = _digest(loaded, _profile(loaded, "bob"))  # same criteria: served from the cache
-    assert count() == 40
-    assert [e.paper.id for e in first.entries] == [e.paper.id for e in second.entries]
-    _digest(loaded, _profile(loaded, "carol", criteria="graph neural networks"))
-    assert count() == 80
+    first = _digest(app, _profile(app, "alice"))
+    assert (rows(), scorer.asked) == (40, [40])
+    second = _digest(app, _profile(app, "bob"))  # same criteria: no scoring at all
+    assert (rows(), scorer.asked) == (40, [40])
+    assert [(e.paper.id, e.score) for e in first.entries] == [(e.paper.id, e.score) for e in second.entries]
+    _digest(app, _profile(app, "carol", criteria="graph neural networks"))
+    assert (rows(), scorer.asked) == (80, [40, 40])
+    _digest(app, _profile(app, "alice", criteria=CRITERIA + "\nAlso: kernels."))  # edited criteria
+    assert (rows(), scorer.asked) == (120, [40, 40, 40])
+    with app.sessions() as session:
+        stored = session.exec(select(Score).where(Score.paper_id == first.entries[0].paper.id)).first()
+    assert stored is not None and stored.scorer == "stored" and stored.comment == first.entries[0].score.comment
+    app.engine.dispose()
+
+
+def test_offline_scores_are_recomputed_identically(loaded: App) -> None:
+    view = _profile(loaded)
+    first, second = _digest(loaded, view, ranked_all=True), _digest(loaded, view, ranked_all=True)
+    assert [(e.paper.id, e.score) for e in first.entries] == [(e.paper.id, e.score) for e in second.entries]
 
 
 def test_all_lists_every_scanned_paper_in_rank_order(loaded: App) -> None:

@@ -1,27 +1,51 @@
-"""Build a profile's digest of one announcement day from stored papers and (cached) scores."""
+"""Build a profile's digest of one announcement day from stored papers and scores.
+
+What does not depend on the profile (the day's listing, its words, keyword look-ups) is
+kept per day, so building thousands of digests reads the day once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
+import numpy as np
 from sqlmodel import Session
 
 from core.digest.model import Digest, Totals
-from core.digest.select import select
+from core.digest.select import keyword_matches, select
 from core.errors import NotFoundError
-from core.models import FRESH_TYPES, ProfileView
+from core.models import FRESH_TYPES, Paper, ProfileView
 from core.scoring.service import ScoringService
+from core.scoring.text import stems
 from storage import feedback
 from storage import papers as paper_store
 
 
-class DigestBuilder:
-    def __init__(self, *, scoring: ScoringService) -> None:
-        self.scoring = scoring
+@dataclass
+class DayData:
+    papers: list[Paper]  # new + cross, the scoring corpus
+    listed: list[Paper]  # everything announced, replacements included
+    words: list[list[str]] = field(default_factory=list)
+    _mentions: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def build(
-        self, session: Session, profile: ProfileView, day: dt.date, *, ranked_all: bool = False
-    ) -> Digest:
+    def mentions(self, keyword: str) -> np.ndarray:
+        key = keyword.lower()
+        if key not in self._mentions:
+            if not self.words:
+                self.words = [stems(f"{p.title} {p.abstract}") for p in self.papers]
+            self._mentions[key] = np.array([keyword_matches(keyword, w) for w in self.words], dtype=bool)
+        return self._mentions[key]
+
+
+class DigestBuilder:
+    def __init__(self, *, scoring: ScoringService, cached_days: int = 3) -> None:
+        self.scoring = scoring
+        self._days: OrderedDict[tuple[dt.date, dt.datetime | None], DayData] = OrderedDict()
+        self._cached_days = cached_days
+
+    def build(self, session: Session, profile: ProfileView, day: dt.date, *, ranked_all: bool = False) -> Digest:
         """The digest of `day`; `ranked_all` lists every scanned paper in rank order instead."""
         info = paper_store.day_info(session, day)
         if info is None:
@@ -30,25 +54,35 @@ class DigestBuilder:
             )
         if info.status == "quiet":
             return Digest(day=day, user=profile.name, status="quiet", scorer=self.scoring.label)
-        listing = paper_store.day_listing(session, day)
-        day_papers = [p for p, kind in listing if kind in FRESH_TYPES]
+        data = self._day(session, day, info.ingested_at)
         wanted = set(profile.categories)
-        in_scope = [(p, k) for p, k in listing if not wanted or wanted.intersection(p.categories)]
-        scanned = [p for p, kind in in_scope if kind in FRESH_TYPES]
+        in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
         seen = feedback.delivered_before(session, profile_id=profile.id, day=day)
-        candidates = [p for p in scanned if p.id not in seen]
-        scored = self.scoring.scores_for(session, day_papers, profile.as_criteria)
-        selection = select(profile, candidates, scored.scores)
-        entries = selection.ranked if ranked_all else selection.entries
+        scope = np.array([not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool)
+        fresh = np.array([p.id not in seen for p in data.papers], dtype=bool)
+        scored = self.scoring.scores_for(session, data.papers, profile.as_criteria)
+        selection = select(profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions)
+        entries = selection.ranked() if ranked_all else selection.entries
         return Digest(
             day=day,
             user=profile.name,
             status="digest" if entries else "empty",
-            scorer=scored.label,
-            totals=Totals(arxiv=len(in_scope), scanned=len(scanned), relevant=selection.relevant),
+            scorer=self.scoring.label,
+            totals=Totals(arxiv=len(in_scope), scanned=int(scope.sum()), relevant=selection.relevant),
             usage=scored.usage,
             entries=entries,
             closest=[] if ranked_all else selection.closest,
             notes=scored.notes,
             ranked_all=ranked_all,
         )
+
+    def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:
+        key = (day, version)
+        if key not in self._days:
+            listing = paper_store.day_listing(session, day)
+            self._days[key] = DayData(papers=[p for p, kind in listing if kind in FRESH_TYPES],
+                                      listed=[p for p, _ in listing])
+            while len(self._days) > self._cached_days:
+                self._days.popitem(last=False)
+        self._days.move_to_end(key)
+        return self._days[key]

@@ -1,35 +1,39 @@
-"""The selection rules: followed authors first, excluded keywords out, thresholds, top-N."""
+"""The selection rules: followed authors first, excluded keywords out, thresholds, top-N.
+
+Works on a day's score arrays, so only the papers someone will see become objects.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from core.digest.model import Entry
-from core.models import Paper, PaperScore, ProfileView
+from core.models import ProfileView
+from core.scoring.ranking import Ranking
 from core.scoring.text import stems
 
 
 def normalise_name(name: str) -> tuple[str, ...]:
     """'Søren  Hauberg' → ('soren', 'hauberg'): accents, case and punctuation do not count."""
-    plain = unicodedata.normalize(
-        "NFKD", name.replace("ø", "o").replace("Ø", "O").replace("ł", "l")
-    )
+    plain = unicodedata.normalize("NFKD", name.replace("ø", "o").replace("Ø", "O").replace("ł", "l"))
     plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
     return tuple(re.findall(r"[a-z0-9]+", plain))
 
 
 def author_matches(followed: Sequence[str], authors: Iterable[str]) -> bool:
-    wanted = [normalise_name(f) for f in followed]
-    wanted = [w for w in wanted if w]
+    """Full names match, and so do initials: 'Y. Bengio' follows 'Yoshua Bengio'."""
+    wanted = [w for w in map(normalise_name, followed) if w]
     for author in authors:
         name = normalise_name(author)
         for want in wanted:
             if name == want or (
                 len(want) >= 2 and name and name[-1] == want[-1] and name[0][0] == want[0][0]
-                and (len(want[0]) == 1 or len(name[0]) == 1 or name[0] == want[0])
+                and (len(want[0]) == 1 or len(name[0]) == 1)
             ):  # fmt: skip
                 return True
     return False
@@ -41,13 +45,7 @@ def keyword_matches(keyword: str, paper_stems: Sequence[str]) -> bool:
     if not wanted:
         return False
     width = len(wanted)
-    return any(
-        list(paper_stems[i : i + width]) == wanted for i in range(len(paper_stems) - width + 1)
-    )
-
-
-def rank_key(entry: Entry) -> tuple[float, int, float]:
-    return (entry.total, entry.score.relevance, entry.score.value)
+    return any(list(paper_stems[i : i + width]) == wanted for i in range(len(paper_stems) - width + 1))
 
 
 @dataclass
@@ -55,39 +53,40 @@ class Selection:
     entries: list[Entry]
     relevant: int
     closest: list[Entry]
-    ranked: list[Entry]
+    ranked: Callable[[], list[Entry]]
 
 
 def select(
-    profile: ProfileView, papers: Sequence[Paper], scores: dict[str, PaperScore]
+    profile: ProfileView,
+    ranking: Ranking,
+    *,
+    candidates: np.ndarray,
+    mentions: Callable[[str], np.ndarray],
 ) -> Selection:
-    """Apply the profile's rules to scored papers; `ranked` lists every kept paper in order."""
-    pinned: list[Entry] = []
-    others: list[Entry] = []
-    for paper in papers:
-        score = scores[paper.id]
-        if profile.authors and author_matches(profile.authors, paper.authors):
-            pinned.append(Entry(paper, score, "author match"))
-            continue
-        words = stems(f"{paper.title} {paper.abstract}")
-        if any(keyword_matches(k, words) for k in profile.keywords_exclude):
-            continue
-        if profile.keywords_require and not any(
-            keyword_matches(k, words) for k in profile.keywords_require
-        ):
-            continue
-        others.append(Entry(paper, score, "criteria"))
-    pinned.sort(key=rank_key, reverse=True)
-    others.sort(key=rank_key, reverse=True)
-    passing = [
-        e for e in others
-        if e.score.relevance >= profile.min_relevance and e.score.novelty >= profile.min_novelty
-    ]  # fmt: skip
-    room = max(0, profile.top_n - len(pinned))
-    entries = pinned + passing[:room]
+    """Apply the profile's rules to the papers marked in `candidates` (a boolean mask)."""
+    papers = ranking.papers
+    pinned = np.zeros(len(papers), dtype=bool)
+    if profile.authors:
+        pinned = candidates & np.array([author_matches(profile.authors, p.authors) for p in papers], dtype=bool)
+    kept = candidates & ~pinned
+    for word in profile.keywords_exclude:
+        kept &= ~mentions(word)
+    if profile.keywords_require:
+        kept &= np.logical_or.reduce([mentions(w) for w in profile.keywords_require])
+    total = ranking.relevance + ranking.novelty
+    order = np.lexsort((-ranking.value, -ranking.relevance, -total))  # best first
+    passing = kept & (ranking.relevance >= profile.min_relevance) & (ranking.novelty >= profile.min_novelty)
+    pinned_order = [i for i in order if pinned[i]]
+    passing_order = [i for i in order if passing[i]]
+    chosen = pinned_order + passing_order[: max(0, profile.top_n - len(pinned_order))]
+
+    def entries(indices: Iterable[int]) -> list[Entry]:
+        return [Entry(papers[i], ranking.score(i), "author match" if pinned[i] else "criteria") for i in indices]
+
+    closest = [] if chosen else entries([i for i in order if kept[i]][:3])
     return Selection(
-        entries=entries,
-        relevant=len(pinned) + len(passing),
-        closest=[] if entries else others[:3],
-        ranked=pinned + others,
+        entries=entries(chosen),
+        relevant=len(pinned_order) + len(passing_order),
+        closest=closest,
+        ranked=lambda: entries([i for i in order if pinned[i]] + [i for i in order if kept[i]]),
     )

@@ -10,15 +10,21 @@ from typing import Protocol
 
 from core.errors import InputError
 from core.models import Criteria, Paper
-from core.scoring.offline import OfflineScorer, ScoredBatch
+from core.scoring.offline import OfflineScorer
+from core.scoring.ranking import ScoredBatch
 
 
 class Scorer(Protocol):
-    """Scores one day's papers for one criteria; `name`/`model`/`version` key the cache."""
+    """Scores one day's papers for one criteria; `name`/`model`/`version` key the cache.
+
+    `persistent` scorers (those that cost money or time) have their scores stored and reused
+    across users and processes; the others are recomputed.
+    """
 
     name: str
     model: str
     version: str
+    persistent: bool
 
     def score_day(self, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch: ...
 

@@ -15,28 +15,21 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from core.models import Criteria, Paper, PaperScore, Usage
+from core.models import Criteria, Paper
 from core.scoring.criteria import ParsedCriteria, Phrase, parse_criteria
+from core.scoring.ranking import Ranking, ScoredBatch
 from core.scoring.lexicon import APPLIED_STEMS, FOUNDATIONAL_STEMS, NOVEL_STEMS, ROUTINE_STEMS
 from core.scoring.text import stems
 
 TITLE_WEIGHT = 2.0
 BM25_K = 1.2
 PSEUDO_POSITIVE_SHARE = 0.10
-COMMENTED_PAPERS = 40
-
-
-@dataclass
-class ScoredBatch:
-    scores: list[PaperScore]
-    usage: Usage
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -126,6 +119,7 @@ class OfflineScorer:
     name = "offline"
     model = "lexical"
     version = "1"
+    persistent = False  # deterministic and about a millisecond: recomputed, not stored
 
     def __init__(self, *, cache_days: int = 4) -> None:
         self._indexes: OrderedDict[tuple[tuple[str, int], ...], DayIndex] = OrderedDict()
@@ -142,30 +136,23 @@ class OfflineScorer:
         return found
 
     def score_day(self, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch:
+        """Scores as arrays aligned with `papers`; comments are written only when asked for."""
         if not papers:
-            return ScoredBatch(scores=[], usage=Usage())
+            return ScoredBatch(ranking=Ranking.from_scores([], {}))
         index = self.index(papers)
         parsed = parse_criteria(criteria)
         positive = index.phrase_scores(parsed.positive)
         negative = index.phrase_scores(parsed.negative)
         final = self._rank(index, parsed, positive.sum(axis=1) - negative.sum(axis=1))
-        relevance = np.clip(np.rint(5 + 1.5 * final), 1, 10).astype(int)
-        novelty = np.clip(np.rint(6 + 1.2 * index.novel + 0.6 * final), 1, 10).astype(int)
-        commented = set(np.argsort(-final)[:COMMENTED_PAPERS].tolist())
-        scores = [
-            PaperScore(
-                paper_id=paper.id,
-                relevance=int(relevance[i]),
-                novelty=int(novelty[i]),
-                value=round(float(final[i]), 4),
-                comment=_comment(i, parsed, positive, negative)
-                if i in commented
-                else "weaker match than today's best papers for your criteria",
-                scorer=self.name,
-            )
-            for i, paper in enumerate(index.papers)
-        ]
-        return ScoredBatch(scores=scores, usage=Usage())
+        ranking = Ranking(
+            papers=index.papers,
+            relevance=np.clip(np.rint(5 + 1.5 * final), 1, 10).astype(int),
+            novelty=np.clip(np.rint(6 + 1.2 * index.novel + 0.6 * final), 1, 10).astype(int),
+            value=np.round(final, 4),
+            comment=lambda i: _comment(i, parsed, positive, negative),
+            scorer=lambda _i: self.name,
+        )
+        return ScoredBatch(ranking=ranking)
 
     @staticmethod
     def _rank(index: DayIndex, parsed: ParsedCriteria, base: np.ndarray) -> np.ndarray:

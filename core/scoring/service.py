@@ -1,24 +1,21 @@
-"""Scores for a day and a criteria, from the cache when any user already asked for them."""
+"""A day's scores for a criteria: from the cache when any user already asked for them.
+
+Persistent scorers (the LLM) have every score stored under (paper and version, criteria
+fingerprint, scorer, model, prompt version), so a second user with the same criteria costs
+nothing; the offline scorer is recomputed, which is cheaper than reading 650 rows back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from core.models import Criteria, Paper, PaperScore, Usage
+from core.models import Criteria, Paper
 from core.scoring import Scorer
 from core.scoring.criteria import fingerprint
+from core.scoring.ranking import Ranking, ScoredBatch
 from storage import scores as store
-
-
-@dataclass
-class DayScores:
-    scores: dict[str, PaperScore]
-    usage: Usage = field(default_factory=Usage)
-    label: str = "offline"
-    notes: list[str] = field(default_factory=list)
 
 
 class ScoringService:
@@ -27,16 +24,13 @@ class ScoringService:
 
     @property
     def label(self) -> str:
-        return (
-            self.scorer.name
-            if self.scorer.name == "offline"
-            else f"{self.scorer.name}:{self.scorer.model}"
-        )
+        s = self.scorer
+        return s.name if s.name == "offline" else f"{s.name}:{s.model}"
 
-    def scores_for(
-        self, session: Session, papers: Sequence[Paper], criteria: Criteria
-    ) -> DayScores:
-        """Every paper's score; computed (and stored) only for papers not cached yet."""
+    def scores_for(self, session: Session, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch:
+        """Every paper's score; a persistent scorer is asked only about uncached papers."""
+        if not self.scorer.persistent:
+            return self.scorer.score_day(papers, criteria)
         key = {
             "fingerprint": fingerprint(criteria),
             "model": self.scorer.model,
@@ -44,9 +38,10 @@ class ScoringService:
         }
         cached = store.load_scores(session, papers, scorer=self.scorer.name, **key)
         if len(cached) == len(papers):
-            return DayScores(scores=cached, label=self.label)
-        batch = self.scorer.score_day(papers, criteria)
-        fresh = [s for s in batch.scores if s.paper_id not in cached]
+            return ScoredBatch(ranking=Ranking.from_scores(papers, cached))
+        missing = [p for p in papers if p.id not in cached]
+        batch = self.scorer.score_day(missing, criteria)
+        fresh = batch.ranking.scores()
         store.save_scores(session, fresh, versions={p.id: p.version for p in papers}, **key)
         cached.update((s.paper_id, s) for s in fresh)
-        return DayScores(scores=cached, usage=batch.usage, label=self.label)
+        return ScoredBatch(ranking=Ranking.from_scores(papers, cached), usage=batch.usage, notes=batch.notes)
