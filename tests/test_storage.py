@@ -1,0 +1,70 @@
+"""Storage on a temp SQLite file: pragmas, migrations, the constraints the core relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.cli import main
+from core.bootstrap import App
+from core.settings import Settings
+from storage import feedback, migrate
+from storage.engine import make_engine
+from storage.profiles import Identity, create
+from storage.tables import Delivery
+
+
+def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(app: App) -> None:
+    for _ in range(2):
+        with app.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+
+
+def test_migrations_create_every_table_and_are_idempotent(app: App) -> None:
+    tables = set(inspect(app.engine).get_table_names())
+    assert {"paper", "announcement_day", "announcement", "profile", "score", "rating", "delivery",
+            "llm_usage", "alembic_version"} <= tables
+    assert migrate.current_revision(app.engine) == migrate.head_revision(app.engine)
+    assert migrate.upgrade(app.engine) is False
+
+
+def test_db_upgrade_command(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert "schema upgraded to 0001" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert "schema is up to date (0001)" in capsys.readouterr().out
+
+
+def test_postgres_urls_are_normalised() -> None:
+    settings = Settings(_env_file=None, database_url="postgres://u:p@db:5432/x")  # type: ignore[call-arg]
+    assert settings.database_url == "postgresql+psycopg://u:p@db:5432/x"
+
+
+def test_one_delivery_per_profile_and_day(app: App) -> None:
+    with app.sessions() as session, session.begin():
+        profile = create(session, Identity("console", "dora"), categories=["cs.LG"])
+        assert profile.id is not None
+        pid = profile.id
+        feedback.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a"])
+    with app.sessions() as session, session.begin():  # sending again updates the same row
+        row = feedback.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a", "b"])
+        assert row.attempts == 2 and row.paper_ids == ["a", "b"]
+    with pytest.raises(IntegrityError), app.sessions() as session, session.begin():
+        session.add(Delivery(profile_id=pid, digest_date=dt.date(2025, 6, 3)))
+
+
+def test_foreign_keys_are_enforced(app: App) -> None:
+    with pytest.raises(IntegrityError), app.sessions() as session, session.begin():
+        feedback.set_rating(session, profile_id=12345, paper_id="none", value=1)
+
+
+def test_engine_creates_the_database_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path}/a/b/paperbot.db")
+    migrate.upgrade(engine)
+    assert (tmp_path / "a" / "b" / "paperbot.db").exists()
+    engine.dispose()
