@@ -20,9 +20,9 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import labelled_days, read_records, scratch_app, shared_dir  # noqa: E402
-from core.accounts import add_local_user  # noqa: E402
-from storage import profiles  # noqa: E402
+from bench.common import labelled_days, read_records, scratch_app, shared_dir
+from core.accounts import add_local_user
+from storage import profiles
 
 
 def tfidf_baseline(records: list[dict], criteria: str) -> np.ndarray:
@@ -58,8 +58,10 @@ def main() -> None:
             labels = np.array([r["id"] in selected for r in records])
             ours.append(metrics(np.array([ranked[r["id"]] for r in records], dtype=float), labels))
             base.append(metrics(tfidf_baseline(records, criteria), labels))
-            print(f"{date}: {n} papers, {labels.sum()} selected, AUC {ours[-1][0]:.3f} "
-                  f"(tf-idf {base[-1][0]:.3f}), P@10 {ours[-1][1]:.2f} (tf-idf {base[-1][1]:.2f})")
+            print(
+                f"{date}: {n} papers, {labels.sum()} selected, AUC {ours[-1][0]:.3f} "
+                f"(tf-idf {base[-1][0]:.3f}), P@10 {ours[-1][1]:.2f} (tf-idf {base[-1][1]:.2f})"
+            )
         app.engine.dispose()
     o, b = np.array(ours), np.array(base)
     print(f"days: {len(ours)}, time: {time.perf_counter() - started:.1f} s")

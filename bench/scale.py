@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import peak_memory_mb, scratch_app, shared_dir  # noqa: E402
-from storage import profiles  # noqa: E402
-from storage.bulk import insert_ignoring_duplicates  # noqa: E402
-from storage.tables import Profile  # noqa: E402
+from bench.common import peak_memory_mb, scratch_app, shared_dir
+from storage import profiles
+from storage.bulk import insert_ignoring_duplicates
+from storage.tables import Profile
 
 TOPICS = [
     "sparse autoencoders", "mixture of experts", "quantization of large language models",
@@ -38,7 +38,13 @@ TOPICS = [
     "variational autoencoders", "AI safety and alignment", "fairness in machine learning",
     "explainable AI", "symbolic regression", "program synthesis", "multi-agent systems",
 ]  # fmt: skip
-STYLES = ["I follow {}.", "Relevant: {}.", "Papers on {}, especially theory.", "New methods for {}."]
+EXCLUDED = ["medical", "robot", "survey"]
+STYLES = [
+    "I follow {}.",
+    "Relevant: {}.",
+    "Papers on {}, especially theory.",
+    "New methods for {}.",
+]
 
 
 def generate_criteria(rng: random.Random) -> str:
@@ -67,7 +73,7 @@ def main() -> None:
         rows = [
             {"platform": "console", "workspace": "", "platform_id": f"user{i}", "kind": "user",
              "display_name": f"user{i}", "criteria": generate_criteria(rng),
-             "keywords_require": [], "keywords_exclude": rng.sample(["medical", "robot", "survey"], rng.randint(0, 1)),
+             "keywords_require": [], "keywords_exclude": rng.sample(EXCLUDED, rng.randint(0, 1)),
              "authors": [], "categories": ["cs.LG", "cs.AI"], "top_n": 10, "min_relevance": 8,
              "min_novelty": 7, "timezone": "UTC", "delivery_time": "08:00", "paused": False,
              "active": True, "created_at": dt.datetime.now(dt.UTC), "updated_at": dt.datetime.now(dt.UTC)}
@@ -88,8 +94,10 @@ def main() -> None:
         app.engine.dispose()
     print(f"day {day}: {report.listed} papers ingested in {t1 - t0:.1f} s")
     print(f"users: {args.users} ({distinct} distinct criteria) created in {t2 - t1:.1f} s")
-    print(f"digests: {len(sizes)} built in {t3 - t2:.1f} s = {len(sizes) / (t3 - t2):.0f} users/s; "
-          f"median {sorted(sizes)[len(sizes) // 2]} papers, {sum(s == 0 for s in sizes)} empty")
+    print(
+        f"digests: {len(sizes)} built in {t3 - t2:.1f} s = {len(sizes) / (t3 - t2):.0f} users/s; "
+        f"median {sorted(sizes)[len(sizes) // 2]} papers, {sum(s == 0 for s in sizes)} empty"
+    )
     print(f"total: {t3 - t0:.1f} s, peak memory {peak_memory_mb():.0f} MB")
 
 

@@ -160,9 +160,7 @@ def cmd_db(_args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     app = _app()
-    categories = (
-        validate.categories(args.categories) if args.categories else app.settings.categories
-    )
+    categories = validate.categories(args.categories) if args.categories else app.settings.categories
     if args.file is not None:
         if args.date is None:
             raise InputError("--file needs --date: the announcement day the listing belongs to")
@@ -176,9 +174,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if report.status == "quiet":
         print(f"{report.day}: no announcement (quiet day) recorded")
         return 0
-    skipped = (
-        f", skipped malformed lines {_lines(report.skipped_lines)}" if report.skipped_lines else ""
-    )
+    skipped = f", skipped malformed lines {_lines(report.skipped_lines)}" if report.skipped_lines else ""
     print(
         f"{report.day}: {report.listed} papers listed ({report.added} new to the database, "
         f"{report.updated} updated){skipped}"
@@ -243,9 +239,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
         profile = local_profile(session, args.user)
         assert profile.id is not None
         votes = [(i, 1) for i in args.up] + [(i, -1) for i in args.down]
-        done = [
-            feedback.rate(session, profile_id=profile.id, paper_id=i, value=v) for i, v in votes
-        ]
+        done = [feedback.rate(session, profile_id=profile.id, paper_id=i, value=v) for i, v in votes]
     for (paper, _), (_, value) in zip(done, votes, strict=True):
         print(f"{'👍' if value > 0 else '👎'} {paper.id} {paper.title}")
     return 0

@@ -55,9 +55,7 @@ def add_local_user(
     profile = profiles.find(session, identity)
     created = profile is None
     if profile is None:
-        profile = profiles.create(
-            session, identity, categories=categories, criteria=criteria, **given
-        )
+        profile = profiles.create(session, identity, categories=categories, criteria=criteria, **given)
     else:
         profile.criteria = criteria
         for key, value in given.items():

@@ -42,9 +42,7 @@ def arxiv_source(settings: Settings) -> ArxivSource:
         api_url=settings.arxiv_api_url,
         delay_seconds=settings.arxiv_delay_seconds,
         timeout_seconds=settings.arxiv_timeout_seconds,
-        retry=RetryPolicy(
-            retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)
-        ),
+        retry=RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)),
         batch_size=settings.arxiv_batch_size,
     )
 

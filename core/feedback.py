@@ -61,6 +61,4 @@ def _last_first(name: str) -> str:
 
 def _escape(text: str) -> str:
     pieces = re.split(r"(\$[^$]*\$)", text)  # math stays as written
-    return "".join(
-        p if p.startswith("$") else re.sub(r"(?<!\\)([&%#_])", r"\\\1", p) for p in pieces
-    )
+    return "".join(p if p.startswith("$") else re.sub(r"(?<!\\)([&%#_])", r"\\\1", p) for p in pieces)

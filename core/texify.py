@@ -28,9 +28,7 @@ _ACCENT = re.compile(
     rf"\\(?:({_SYMBOL_ACCENT})\s*|({_LETTER_ACCENT})\s*)"
     r"(?:\{\s*(\\[ij]\b|[A-Za-z])\s*\}|(\\[ij]\b|[A-Za-z]))"
 )
-_LETTER = re.compile(
-    r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|ng|NG|o|O|l|L|i|j)(?![A-Za-z])(?:\{\})?\s?"
-)
+_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|ng|NG|o|O|l|L|i|j)(?![A-Za-z])(?:\{\})?\s?")
 _ESCAPE = re.compile(r"\\([&%$#_{}])")
 _BRACES = re.compile(r"\{([^{}\\$]*)\}")
 

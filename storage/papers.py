@@ -42,9 +42,7 @@ def save_day(
         elif _is_newer(entry, row):
             _update_row(row, entry.paper)
             report.updated += 1
-    existing = {
-        a.paper_id: a for a in session.exec(select(Announcement).where(Announcement.day == day))
-    }
+    existing = {a.paper_id: a for a in session.exec(select(Announcement).where(Announcement.day == day))}
     day_row = session.get(AnnouncementDay, day)
     if day_row is None:
         day_row = AnnouncementDay(day=day, source=source)
@@ -84,9 +82,7 @@ def _papers_by_id(session: Session, unique: dict[str, Listed]) -> dict[str, Pape
     found: dict[str, PaperRow] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        found.update(
-            (p.id, p) for p in session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk)))
-        )
+        found.update((p.id, p) for p in session.exec(select(PaperRow).where(col(PaperRow.id).in_(chunk))))
     return found
 
 

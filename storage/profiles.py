@@ -33,9 +33,7 @@ def find(session: Session, identity: Identity) -> Profile | None:
     return session.exec(query).first()
 
 
-def create(
-    session: Session, identity: Identity, *, categories: Sequence[str], **fields: Any
-) -> Profile:
+def create(session: Session, identity: Identity, *, categories: Sequence[str], **fields: Any) -> Profile:
     profile = Profile(
         platform=identity.platform,
         workspace=identity.workspace,

@@ -64,7 +64,7 @@ def save_scores(
             "value": s.value,
             "comment": s.comment,
             "created_at": now,
-        }  # fmt: skip
+        }
         for s in scores
     ]
     insert_ignoring_duplicates(session, Score, rows)

@@ -87,9 +87,7 @@ class Score(SQLModel, table=True):
     """A paper's score for one criteria fingerprint by one scorer; the cross-user cache."""
 
     __table_args__ = (
-        UniqueConstraint(
-            "paper_id", "paper_version", "fingerprint", "scorer", "model", "prompt_version"
-        ),
+        UniqueConstraint("paper_id", "paper_version", "fingerprint", "scorer", "model", "prompt_version"),
         Index("ix_score_lookup", "fingerprint", "scorer", "model", "prompt_version"),
     )
 

@@ -26,7 +26,9 @@ def alice(env: Settings, capsys: pytest.CaptureFixture[str], listing_path: Path)
     assert run(capsys, "user", "add", "alice", "--topics-file", str(FIXTURES / "criteria.md"))[0] == 0
 
 
-def test_demo_runs_offline(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_runs_offline(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "demo")
     assert code == 0, err
@@ -36,14 +38,18 @@ def test_demo_runs_offline(capsys: pytest.CaptureFixture[str], tmp_path: Path, m
     assert list(tmp_path.iterdir()) == []  # the demo leaves nothing behind
 
 
-def test_ingest_file_then_again(env: Settings, capsys: pytest.CaptureFixture[str], listing_path: Path) -> None:
+def test_ingest_file_then_again(
+    env: Settings, capsys: pytest.CaptureFixture[str], listing_path: Path
+) -> None:
     code, out, _ = run(capsys, "ingest", "--file", str(listing_path), "--date", "2025-06-03")
     assert (code, out) == (0, "2025-06-03: 40 papers listed (40 new to the database, 0 updated)\n")
     code, out, _ = run(capsys, "ingest", "--file", str(listing_path), "--date", "2025-06-03")
     assert (code, out) == (0, "2025-06-03: 40 papers listed (0 new to the database, 0 updated)\n")
 
 
-def test_live_ingest(env: Settings, capsys: pytest.CaptureFixture[str], fake_arxiv: FakeArxiv, records: list[dict]) -> None:
+def test_live_ingest(
+    env: Settings, capsys: pytest.CaptureFixture[str], fake_arxiv: FakeArxiv, records: list[dict]
+) -> None:
     import datetime as dt
 
     fake_arxiv.rss = [Scripted(200, rss_feed(dt.date(2025, 6, 4), [(r, "new", 1) for r in records[:5]]))]
@@ -57,56 +63,97 @@ def test_live_ingest(env: Settings, capsys: pytest.CaptureFixture[str], fake_arx
 
 
 def test_user_digest_formats(alice: None, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "digest", "--user", "alice", "--date", "2025-06-03", "--format", "json", "--all")
+    code, out, _ = run(
+        capsys, "digest", "--user", "alice", "--date", "2025-06-03", "--format", "json", "--all"
+    )
     data = json.loads(out)
     assert code == 0 and len(data["papers"]) == 40 and data["totals"]["scanned"] == 40
     code, out, _ = run(capsys, "digest", "--user", "alice", "--date", "2025-06-03", "--format", "markdown")
     assert code == 0 and out.startswith("# Personalized Daily ArXiv Papers 2025-06-03")
     code, out, _ = run(capsys, "digest", "--user", "alice", "--date", "2025-06-03")
     assert code == 0 and "paperbot digest for alice, 2025-06-03" in out
-    code, out, _ = run(capsys, "user", "add", "alice", "--topics-file", str(FIXTURES / "criteria.md"), "--top", "2")
+    code, out, _ = run(
+        capsys, "user", "add", "alice", "--topics-file", str(FIXTURES / "criteria.md"), "--top", "2"
+    )
     assert out == "user alice updated\n"
     _, out, _ = run(capsys, "digest", "--user", "alice", "--date", "2025-06-03", "--format", "json")
     assert len(json.loads(out)["papers"]) == 2
 
 
-def test_rate_and_chat(alice: None, capsys: pytest.CaptureFixture[str], records: list[dict], monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(capsys, "rate", "--user", "alice", "--up", records[0]["id"], "--down", records[1]["id"])
+def test_rate_and_chat(
+    alice: None,
+    capsys: pytest.CaptureFixture[str],
+    records: list[dict],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, _ = run(
+        capsys, "rate", "--user", "alice", "--up", records[0]["id"], "--down", records[1]["id"]
+    )
     assert code == 0 and out.splitlines()[0].startswith(f"👍 {records[0]['id']}")
     monkeypatch.setattr("sys.stdin", io.StringIO("/saved\n\n/top 3\n/top 99\n"))
     code, out, _ = run(capsys, "chat", "--user", "alice")
     lines = out.splitlines()
     assert code == 0 and lines[0] == "Your 👍 papers:" and records[0]["id"] in lines[1]
-    assert lines[2:] == ["Your digest will show at most 3 papers.", "The number of papers must be from 1 to 50, not 99."]
+    assert lines[2:] == [
+        "Your digest will show at most 3 papers.",
+        "The number of papers must be from 1 to 50, not 99.",
+    ]
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["ingest", "--file", "/nonexistent.jsonl", "--date", "2025-06-03"], "cannot read listing /nonexistent.jsonl"),
+        (
+            ["ingest", "--file", "/nonexistent.jsonl", "--date", "2025-06-03"],
+            "cannot read listing /nonexistent.jsonl",
+        ),
         (["ingest", "--file", "x.jsonl"], "--file needs --date"),
         (["ingest", "--date", "2025-02-30"], "Give the date as YYYY-MM-DD"),
         (["ingest", "--categories", "cs.LG,bad_cat!"], "is not an arXiv category"),
         (["digest", "--user", "nobody", "--date", "2025-06-03"], "unknown user 'nobody'"),
         (["digest", "--user", "alice", "--date", "2025-06-09"], "no announcement of 2025-06-09"),
         (["digest", "--user", "alice", "--date", "yesterday"], "Give the date as YYYY-MM-DD"),
-        (["digest", "--user", "alice", "--date", "2025-06-03", "--format", "pdf"], "invalid choice: 'pdf'"),
-        (["rate", "--user", "alice", "--up", "9999.99999"], "paper 9999.99999 is not in the database"),
+        (
+            ["digest", "--user", "alice", "--date", "2025-06-03", "--format", "pdf"],
+            "invalid choice: 'pdf'",
+        ),
+        (
+            ["rate", "--user", "alice", "--up", "9999.99999"],
+            "paper 9999.99999 is not in the database",
+        ),
         (["rate", "--user", "alice"], "give at least one --up ID or --down ID"),
         (["user", "add", "bob", "--topics-file", "/nonexistent.md"], "cannot read topics file"),
-        (["user", "add", "bob", "--topics-file", str(FIXTURES / "criteria.md"), "--top", "0"], "--top must be from 1 to 50"),
-        (["user", "add", "bob", "--topics-file", str(FIXTURES / "criteria.md"), "--min-novelty", "11"], "--min-novelty must be from 1 to 10"),
+        (
+            ["user", "add", "bob", "--topics-file", str(FIXTURES / "criteria.md"), "--top", "0"],
+            "--top must be from 1 to 50",
+        ),
+        (
+            [
+                "user",
+                "add",
+                "bob",
+                "--topics-file",
+                str(FIXTURES / "criteria.md"),
+                "--min-novelty",
+                "11",
+            ],
+            "--min-novelty must be from 1 to 10",
+        ),
         (["chat", "--user", "nobody"], "unknown user 'nobody'"),
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_bad_input_is_one_line_and_nonzero(alice: None, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_bad_input_is_one_line_and_nonzero(
+    alice: None, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     code, out, err = run(capsys, *args)
     assert code != 0 and out == ""
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_huge_topics_file_is_refused_without_change(alice: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_huge_topics_file_is_refused_without_change(
+    alice: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     big = tmp_path / "big.md"
     big.write_text("sparse " * 1_500_000)  # about 10 MB
     code, _, err = run(capsys, "user", "add", "alice", "--topics-file", str(big))
@@ -115,7 +162,9 @@ def test_huge_topics_file_is_refused_without_change(alice: None, capsys: pytest.
     assert json.loads(out)["papers"][0]["comment"].startswith(("Matches", "Reads like"))
 
 
-def test_bad_database_url_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_database_url_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "nosuchdb://x")
     code, _, err = run(capsys, "digest", "--user", "a", "--date", "2025-06-03")
     assert code != 0 and err.count("\n") == 1 and "Traceback" not in err

@@ -38,8 +38,23 @@ def test_start_and_help(say, app: App) -> None:  # type: ignore[no-untyped-def]
     assert "Welcome to paperbot" in say("/start")
     assert "Welcome back" in say("/start")
     help_text = say("/help")
-    for command in ("/topics", "/keywords", "/authors", "/categories", "/top", "/threshold", "/time",
-                    "/tz", "/digest", "/pause", "/resume", "/saved", "/export", "/up", "/down"):
+    for command in (
+        "/topics",
+        "/keywords",
+        "/authors",
+        "/categories",
+        "/top",
+        "/threshold",
+        "/time",
+        "/tz",
+        "/digest",
+        "/pause",
+        "/resume",
+        "/saved",
+        "/export",
+        "/up",
+        "/down",
+    ):
         assert command in help_text
     assert _profile(app).categories == ["cs.LG", "cs.AI"]
 
@@ -61,13 +76,18 @@ def test_topics_set_add_remove(say, app: App) -> None:  # type: ignore[no-untype
 
 def test_keywords_authors_categories(say, app: App) -> None:  # type: ignore[no-untyped-def]
     say("/start")
-    assert "Required: pruning, mixture of experts; excluded: medical" in say('/keywords +pruning -medical "+mixture of experts"')
+    assert "Required: pruning, mixture of experts; excluded: medical" in say(
+        '/keywords +pruning -medical "+mixture of experts"'
+    )
     assert "Required: mixture of experts; excluded: medical, pruning" in say("/keywords -pruning")
     assert "Mark each keyword with +" in say("/keywords pruning")
     assert "Unbalanced quotes" in say('/keywords "+open')
     assert "1 to 60 characters" in say("/keywords +" + "x" * 61)
     p = _profile(app)
-    assert (p.keywords_require, p.keywords_exclude) == (["mixture of experts"], ["medical", "pruning"])
+    assert (p.keywords_require, p.keywords_exclude) == (
+        ["mixture of experts"],
+        ["medical", "pruning"],
+    )
     assert "Now following Yoshua Bengio" in say("/authors add Yoshua Bengio")
     assert "Followed authors: Yoshua Bengio" in say("/authors")
     assert "You do not follow Nobody" in say("/authors remove Nobody")
@@ -91,7 +111,13 @@ def test_numbers_time_and_zone(say, app: App) -> None:  # type: ignore[no-untype
     assert "Unknown time zone 'Mars/Olympus'" in say("/tz Mars/Olympus")
     assert "Unknown time zone" in say("/tz ../../etc/passwd")
     p = _profile(app)
-    assert (p.top_n, p.min_relevance, p.min_novelty, p.delivery_time, p.timezone) == (5, 7, 6, "07:05", "Asia/Tokyo")
+    assert (p.top_n, p.min_relevance, p.min_novelty, p.delivery_time, p.timezone) == (
+        5,
+        7,
+        6,
+        "07:05",
+        "Asia/Tokyo",
+    )
     assert "paused" in say("/pause") and _profile(app).paused
     assert "resumed" in say("/resume") and not _profile(app).paused
 

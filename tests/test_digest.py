@@ -68,14 +68,28 @@ def test_followed_author_comes_first_whatever_the_score(loaded: App, listing_pat
 def test_excluded_and_required_keywords(loaded: App) -> None:
     base = _digest(loaded, _profile(loaded, min_relevance=1, min_novelty=1, top_n=50))
     assert any("model" in e.paper.abstract.lower() for e in base.entries)
-    excluded = _digest(loaded, _profile(loaded, keywords_exclude=["models"], min_relevance=1,
-                                        min_novelty=1, top_n=50))
-    assert excluded.entries and all(not re.search(r"\bmodel", e.paper.title + " " + e.paper.abstract, re.I)
-                                    for e in excluded.entries)
-    required = _digest(loaded, _profile(loaded, keywords_require=["language model"], keywords_exclude=[],
-                                        min_relevance=1, min_novelty=1, top_n=50))
-    assert required.entries and all(re.search(r"language[ -]models?", e.paper.title + " " + e.paper.abstract, re.I)
-                                     for e in required.entries)
+    excluded = _digest(
+        loaded,
+        _profile(loaded, keywords_exclude=["models"], min_relevance=1, min_novelty=1, top_n=50),
+    )
+    assert excluded.entries and all(
+        not re.search(r"\bmodel", e.paper.title + " " + e.paper.abstract, re.I) for e in excluded.entries
+    )
+    required = _digest(
+        loaded,
+        _profile(
+            loaded,
+            keywords_require=["language model"],
+            keywords_exclude=[],
+            min_relevance=1,
+            min_novelty=1,
+            top_n=50,
+        ),
+    )
+    assert required.entries and all(
+        re.search(r"language[ -]models?", e.paper.title + " " + e.paper.abstract, re.I)
+        for e in required.entries
+    )
 
 
 def test_papers_delivered_earlier_never_come_again(loaded: App) -> None:
@@ -90,7 +104,10 @@ def test_papers_delivered_earlier_never_come_again(loaded: App) -> None:
 
 
 def test_nothing_passes_shows_the_closest_three(loaded: App) -> None:
-    digest = _digest(loaded, _profile(loaded, criteria="protein folding kinetics", min_relevance=10, min_novelty=10))
+    digest = _digest(
+        loaded,
+        _profile(loaded, criteria="protein folding kinetics", min_relevance=10, min_novelty=10),
+    )
     assert digest.status == "empty" and digest.entries == [] and len(digest.closest) == 3
     text = render_text(digest)
     assert "Nothing passed your thresholds" in text and digest.closest[0].paper.title in text
@@ -143,7 +160,9 @@ def test_persistent_scores_are_cached_per_criteria(settings, listing_path: Path)
     assert (rows(), scorer.asked) == (120, [40, 40, 40])
     with app.sessions() as session:
         stored = session.exec(select(Score).where(Score.paper_id == first.entries[0].paper.id)).first()
-    assert stored is not None and stored.scorer == "stored" and stored.comment == first.entries[0].score.comment
+    assert (
+        stored is not None and stored.scorer == "stored" and stored.comment == first.entries[0].score.comment
+    )
     app.engine.dispose()
 
 
@@ -168,7 +187,16 @@ def test_json_has_exactly_the_documented_shape(loaded: App) -> None:
     assert data["usage"]["prompt_tokens"] == 0 and data["usage"]["cost_usd"] == 0.0
     assert set(data["usage"]) == {"model", "prompt_tokens", "completion_tokens", "cost_usd"}
     paper = data["papers"][0]
-    assert set(paper) == {"id", "title", "authors", "relevance", "novelty", "score", "comment", "reason"}
+    assert set(paper) == {
+        "id",
+        "title",
+        "authors",
+        "relevance",
+        "novelty",
+        "score",
+        "comment",
+        "reason",
+    }
     assert paper["score"] == paper["relevance"] + paper["novelty"]
 
 
@@ -177,10 +205,16 @@ def test_markdown_keeps_the_seed_form(loaded: App) -> None:
     text = render_markdown(_digest(loaded, view), view)
     assert text.startswith("# Personalized Daily ArXiv Papers 2025-06-03\n")
     assert "| **Token** | 0 | 0 | 0 |" in text and "| **Cost** | $0.00 | $0.00 | $0.00 |" in text
-    for line in ("Total arXiv papers: 40", "Total scanned papers: 40", "**Table of contents with paper titles:**"):
+    for line in (
+        "Total arXiv papers: 40",
+        "Total scanned papers: 40",
+        "**Table of contents with paper titles:**",
+    ):
         assert line in text
     assert len(re.findall(r"^\d\. \[.+\]\(#user-content-link\d\)$", text, re.M)) == 4
-    sections = re.findall(r'^## (\d)\. \[.+\]\(https://arxiv\.org/abs/[\d.]+\) <a id="link\1"></a>$', text, re.M)
+    sections = re.findall(
+        r'^## (\d)\. \[.+\]\(https://arxiv\.org/abs/[\d.]+\) <a id="link\1"></a>$', text, re.M
+    )
     assert sections == ["1", "2", "3", "4"]
     assert text.count("**ArXiv ID:**") == 4 and text.count("**Relevance:**") == 4
     assert "**Abstract:**" in text and "**Novelty:**" in text and "# Criteria" in text

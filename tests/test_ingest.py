@@ -33,12 +33,24 @@ def test_file_ingest_renders_tex_and_is_idempotent(app: App, listing_path: Path)
     assert papers["2506.00039"].title == "On the $\\ell_1$ geometry of Rényi divergences"
     with app.sessions() as session:
         day = session.get(AnnouncementDay, DAY)
-        assert day is not None and (day.status, day.entries, day.source) == ("announced", 40, "file")
+        assert day is not None and (day.status, day.entries, day.source) == (
+            "announced",
+            40,
+            "file",
+        )
 
 
-def test_gzipped_listing_with_malformed_lines(app: App, tmp_path: Path, records: list[dict[str, Any]]) -> None:
+def test_gzipped_listing_with_malformed_lines(
+    app: App, tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
     path = tmp_path / "day.jsonl.gz"
-    lines = [json.dumps(records[0]), "{not json", json.dumps({"id": "2506.1"}), json.dumps(records[1]), "[]"]
+    lines = [
+        json.dumps(records[0]),
+        "{not json",
+        json.dumps({"id": "2506.1"}),
+        json.dumps(records[1]),
+        "[]",
+    ]
     with gzip.open(path, "wt") as handle:
         handle.write("\n".join(lines))
     report = app.ingestor.ingest_file(path, day=DAY)
@@ -60,14 +72,18 @@ def test_unreadable_or_empty_listing(app: App, tmp_path: Path) -> None:
 
 def _serve_day(fake: FakeArxiv, records: list[dict[str, Any]], day: dt.date) -> None:
     kinds = ["new", "cross", "replace", "replace-cross"]
-    items = [(r, kinds[i % 4], 2 if kinds[i % 4].startswith("replace") else 1) for i, r in enumerate(records[:8])]
+    items = [
+        (r, kinds[i % 4], 2 if kinds[i % 4].startswith("replace") else 1) for i, r in enumerate(records[:8])
+    ]
     items.append((records[0], "cross", 1))  # listed again under another category: one paper
     fake.rss = [Scripted(200, rss_feed(day, items))]
     for record, _kind, version in items:
         fake.papers[record["id"]] = (record, version)
 
 
-def test_live_ingest_tells_announce_types_apart(app: App, fake_arxiv: FakeArxiv, records: list[dict[str, Any]]) -> None:
+def test_live_ingest_tells_announce_types_apart(
+    app: App, fake_arxiv: FakeArxiv, records: list[dict[str, Any]]
+) -> None:
     day = dt.date(2025, 6, 4)
     _serve_day(fake_arxiv, records, day)
     report = app.ingestor.ingest_live(categories=["cs.LG", "cs.AI"])
@@ -86,7 +102,9 @@ def test_live_ingest_tells_announce_types_apart(app: App, fake_arxiv: FakeArxiv,
     assert app.ingestor.ingest_live(categories=["cs.LG", "cs.AI"]).added == 0  # idempotent
 
 
-def test_replacement_updates_a_stored_paper(app: App, fake_arxiv: FakeArxiv, records: list[dict[str, Any]], listing_path: Path) -> None:
+def test_replacement_updates_a_stored_paper(
+    app: App, fake_arxiv: FakeArxiv, records: list[dict[str, Any]], listing_path: Path
+) -> None:
     app.ingestor.ingest_file(listing_path, day=DAY)
     revised = dict(records[5], title="A revised title")
     fake_arxiv.rss = [Scripted(200, rss_feed(dt.date(2025, 6, 5), [(revised, "replace", 3)]))]
@@ -132,7 +150,9 @@ def test_persistent_failure_gives_up(app: App, fake_arxiv: FakeArxiv) -> None:
 
 def test_enrichment_reads_recorded_api_responses(app: App, fake_arxiv: FakeArxiv) -> None:
     source = app.ingestor._source
-    fake_arxiv.recorded[frozenset({"0808.05394", "1707.08567"})] = (FIXTURES / "api-id_list-1707.08567.xml").read_bytes()
+    fake_arxiv.recorded[frozenset({"0808.05394", "1707.08567"})] = (
+        FIXTURES / "api-id_list-1707.08567.xml"
+    ).read_bytes()
     fake_arxiv.recorded[frozenset({"0000.0000"})] = (FIXTURES / "api-id_list-empty.xml").read_bytes()
     found = source.lookup(["0808.05394", "1707.08567"])  # type: ignore[union-attr]
     assert list(found) == ["1707.08567"]

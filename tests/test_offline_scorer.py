@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from core.errors import InputError
 from core.models import Criteria, Paper
 from core.scoring import get_scorer
 from core.scoring.criteria import fingerprint, parse_criteria
 from core.scoring.offline import OfflineScorer
-
-import pytest
-
-from core.errors import InputError
 
 TOPICS = {
     "moe": "Mixture of experts routing for sparse transformers",
@@ -25,9 +24,15 @@ FILLER = "We evaluate the method on several benchmarks and report results."
 def corpus(copies: int = 4) -> list[Paper]:
     papers = []
     for n in range(copies):
-        for key, text in TOPICS.items():
-            papers.append(Paper(id=f"2506.{len(papers):05d}", title=text if n == 0 else f"{text} ({n})",
-                                authors=("A. Author",), abstract=f"{text}. {FILLER}"))
+        for text in TOPICS.values():
+            papers.append(
+                Paper(
+                    id=f"2506.{len(papers):05d}",
+                    title=text if n == 0 else f"{text} ({n})",
+                    authors=("A. Author",),
+                    abstract=f"{text}. {FILLER}",
+                )
+            )
     return papers
 
 
@@ -35,13 +40,16 @@ def ranked_topics(criteria: Criteria) -> list[str]:
     papers = corpus()
     ranking = OfflineScorer().score_day(papers, criteria).ranking
     order = sorted(range(len(papers)), key=lambda i: -ranking.value[i])
-    names = {p.id: key for p in papers for key, text in TOPICS.items() if p.title.startswith(text)}
+    names = {p.id: key for p in papers for key, topic in TOPICS.items() if p.title.startswith(topic)}
     return [names[papers[i].id] for i in order]
 
 
 def test_wanted_topics_rank_first_and_rejected_last() -> None:
-    order = ranked_topics(Criteria("I follow mixture of experts and sparse autoencoders. "
-                                   "Not interested in reinforcement learning."))
+    order = ranked_topics(
+        Criteria(
+            "I follow mixture of experts and sparse autoencoders. Not interested in reinforcement learning."
+        )
+    )
     assert set(order[:8]) == {"moe", "sae"}
     assert set(order[-4:]) == {"rl"}
 
@@ -68,10 +76,12 @@ def test_criteria_that_match_nothing_give_low_scores() -> None:
 
 
 def test_structured_criteria_are_split_into_wanted_and_unwanted() -> None:
-    parsed = parse_criteria(Criteria(
-        "1. Compression\n   - Relevant: pruning, quantization\n   - Irrelevant: federated learning\n"
-        "Avoid purely application-driven work.\n- Application: medical imaging, time series"
-    ))
+    parsed = parse_criteria(
+        Criteria(
+            "1. Compression\n   - Relevant: pruning, quantization\n   - Irrelevant: federated learning\n"
+            "Avoid purely application-driven work.\n- Application: medical imaging, time series"
+        )
+    )
     wanted = {p.text for p in parsed.positive}
     unwanted = {p.text for p in parsed.negative}
     assert {"Compression", "pruning", "quantization"} <= wanted

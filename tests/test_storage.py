@@ -27,8 +27,17 @@ def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(app: App)
 
 def test_migrations_create_every_table_and_are_idempotent(app: App) -> None:
     tables = set(inspect(app.engine).get_table_names())
-    assert {"paper", "announcement_day", "announcement", "profile", "score", "rating", "delivery",
-            "llm_usage", "alembic_version"} <= tables
+    assert {
+        "paper",
+        "announcement_day",
+        "announcement",
+        "profile",
+        "score",
+        "rating",
+        "delivery",
+        "llm_usage",
+        "alembic_version",
+    } <= tables
     assert migrate.current_revision(app.engine) == migrate.head_revision(app.engine)
     assert migrate.upgrade(app.engine) is False
 

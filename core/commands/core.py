@@ -93,9 +93,7 @@ class CommandCore:
                 raise InputError("Commands start with a slash; send /help to see them.")
             command = self.commands.get(name.lower().split("@", 1)[0])
             if command is None:
-                raise InputError(
-                    f"Unknown command {name[:30]}; send /help to see what I understand."
-                )
+                raise InputError(f"Unknown command {name[:30]}; send /help to see what I understand.")
             with self._sessions() as session, session.begin():
                 context = Context(
                     session=session,

@@ -19,9 +19,7 @@ def digest(ctx: Context, args: str) -> Reply:
     else:
         latest = paper_store.latest_day(ctx.session, announced_only=False)
         if latest is None:
-            raise InputError(
-                "No arXiv day has been ingested yet; try again after the next announcement."
-            )
+            raise InputError("No arXiv day has been ingested yet; try again after the next announcement.")
         day = latest
     view = profiles.to_view(profile)
     built = ctx.builder.build(ctx.session, view, day)

@@ -17,9 +17,7 @@ COMMANDS: dict[str, Command] = {
     "/authors": Command(settings.authors, "/authors add|remove <name>", "follow authors"),
     "/categories": Command(settings.categories, "/categories cs.LG cs.AI", "arXiv categories"),
     "/top": Command(settings.top, "/top <n>", "how many papers a digest shows"),
-    "/threshold": Command(
-        settings.threshold, "/threshold <relevance> <novelty>", "minimum scores, 1 to 10"
-    ),
+    "/threshold": Command(settings.threshold, "/threshold <relevance> <novelty>", "minimum scores, 1 to 10"),
     "/time": Command(settings.time, "/time HH:MM", "when your digest arrives"),
     "/tz": Command(settings.tz, "/tz <Area/City>", "your time zone"),
     "/digest": Command(reading.digest, "/digest [YYYY-MM-DD]", "the digest of a day"),

@@ -7,7 +7,8 @@ from core.commands.core import Context, Reply
 from core.errors import InputError
 from storage import profiles
 
-WELCOME = """Welcome to paperbot! Every arXiv announcement day I send you the new papers that match your topics.
+WELCOME = """Welcome to paperbot!
+Every arXiv announcement day I send you the new papers that match your topics.
 1. Describe your topics: /topics set sparse autoencoders, mixture of experts; not interested in RL
 2. Optionally: /keywords +quantization -medical, /authors add Yoshua Bengio, /categories cs.LG cs.AI
 3. Choose when: /time 08:00 and /tz Europe/Berlin. See today's digest now with /digest.
@@ -52,9 +53,7 @@ def topics(ctx: Context, args: str) -> Reply:
         number = validate.integer(rest, name="The topic number", low=1, high=len(lines))
         new = "\n".join(lines[: number - 1] + lines[number:])
     else:
-        raise InputError(
-            "Use /topics, /topics set <text>, /topics add <line> or /topics remove <n>."
-        )
+        raise InputError("Use /topics, /topics set <text>, /topics add <line> or /topics remove <n>.")
     if len(new) > validate.MAX_CRITERIA:
         raise InputError(
             f"Topics are limited to {validate.MAX_CRITERIA:,} characters; yours would be {len(new):,}."
@@ -95,7 +94,8 @@ def keywords(ctx: Context, args: str) -> Reply:
     for token in tokens if tokens != ["clear"] else []:
         if token[:1] not in "+-" or len(token) < 2:
             raise InputError(
-                f"Mark each keyword with + (require) or - (exclude), like +pruning -medical; got {token[:30]!r}."
+                "Mark each keyword with + (require) or - (exclude), like +pruning -medical; "
+                f"got {token[:30]!r}."
             )
         word = validate.keyword(token[1:])
         require = [k for k in require if k.lower() != word.lower()]
@@ -187,9 +187,7 @@ def tz(ctx: Context, args: str) -> Reply:
     profile = ctx.editable_profile()
     profile.timezone = validate.timezone(args)
     profiles.touch(profile)
-    return Reply(
-        f"Time zone set to {profile.timezone}; digests arrive at {profile.delivery_time} there."
-    )
+    return Reply(f"Time zone set to {profile.timezone}; digests arrive at {profile.delivery_time} there.")
 
 
 def pause(ctx: Context, _args: str) -> Reply:

@@ -30,9 +30,7 @@ def integer(raw: str, *, name: str, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InputError(
-            f"{name} must be a whole number from {low} to {high}, not {raw[:20]!r}."
-        ) from None
+        raise InputError(f"{name} must be a whole number from {low} to {high}, not {raw[:20]!r}.") from None
     if not low <= value <= high:
         raise InputError(f"{name} must be from {low} to {high}, not {value}.")
     return value
@@ -48,9 +46,7 @@ def clock_time(raw: str) -> str:
 def timezone(raw: str) -> str:
     name = raw.strip()
     if not name or len(name) > 64 or ".." in name or name.startswith("/"):
-        raise InputError(
-            f"Unknown time zone {name[:40]!r}; use an Area/City name like Europe/Berlin."
-        )
+        raise InputError(f"Unknown time zone {name[:40]!r}; use an Area/City name like Europe/Berlin.")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -64,9 +60,7 @@ def date(raw: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise InputError(
-            f"Give the date as YYYY-MM-DD, for example 2025-06-03, not {raw[:20]!r}."
-        ) from None
+        raise InputError(f"Give the date as YYYY-MM-DD, for example 2025-06-03, not {raw[:20]!r}.") from None
 
 
 def categories(raw: str) -> list[str]:

@@ -45,7 +45,9 @@ class DigestBuilder:
         self._days: OrderedDict[tuple[dt.date, dt.datetime | None], DayData] = OrderedDict()
         self._cached_days = cached_days
 
-    def build(self, session: Session, profile: ProfileView, day: dt.date, *, ranked_all: bool = False) -> Digest:
+    def build(
+        self, session: Session, profile: ProfileView, day: dt.date, *, ranked_all: bool = False
+    ) -> Digest:
         """The digest of `day`; `ranked_all` lists every scanned paper in rank order instead."""
         info = paper_store.day_info(session, day)
         if info is None:
@@ -58,7 +60,9 @@ class DigestBuilder:
         wanted = set(profile.categories)
         in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
         seen = feedback.delivered_before(session, profile_id=profile.id, day=day)
-        scope = np.array([not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool)
+        scope = np.array(
+            [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
+        )
         fresh = np.array([p.id not in seen for p in data.papers], dtype=bool)
         scored = self.scoring.scores_for(session, data.papers, profile.as_criteria)
         selection = select(profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions)
@@ -80,8 +84,10 @@ class DigestBuilder:
         key = (day, version)
         if key not in self._days:
             listing = paper_store.day_listing(session, day)
-            self._days[key] = DayData(papers=[p for p, kind in listing if kind in FRESH_TYPES],
-                                      listed=[p for p, _ in listing])
+            self._days[key] = DayData(
+                papers=[p for p, kind in listing if kind in FRESH_TYPES],
+                listed=[p for p, _ in listing],
+            )
             while len(self._days) > self._cached_days:
                 self._days.popitem(last=False)
         self._days.move_to_end(key)

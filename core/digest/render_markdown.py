@@ -46,10 +46,11 @@ def _usage_table(digest: Digest) -> list[str]:
     u = digest.usage
     model = u.model or digest.scorer
     prompt_cost, completion_cost = _split_cost(digest)
+    total = u.prompt_tokens + u.completion_tokens
     return [
         f"| *[{model}]* | Prompt | Completion | Total |",
         "|:------------:|:--------:|:------------:|:-------:|",
-        f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {u.prompt_tokens + u.completion_tokens} |",
+        f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {total} |",
         f"| **Cost** | ${prompt_cost:.2f} | ${completion_cost:.2f} | ${u.cost_usd:.2f} |",
         "",
     ]

@@ -67,7 +67,9 @@ def select(
     papers = ranking.papers
     pinned = np.zeros(len(papers), dtype=bool)
     if profile.authors:
-        pinned = candidates & np.array([author_matches(profile.authors, p.authors) for p in papers], dtype=bool)
+        pinned = candidates & np.array(
+            [author_matches(profile.authors, p.authors) for p in papers], dtype=bool
+        )
     kept = candidates & ~pinned
     for word in profile.keywords_exclude:
         kept &= ~mentions(word)
@@ -81,7 +83,9 @@ def select(
     chosen = pinned_order + passing_order[: max(0, profile.top_n - len(pinned_order))]
 
     def entries(indices: Iterable[int]) -> list[Entry]:
-        return [Entry(papers[i], ranking.score(i), "author match" if pinned[i] else "criteria") for i in indices]
+        return [
+            Entry(papers[i], ranking.score(i), "author match" if pinned[i] else "criteria") for i in indices
+        ]
 
     closest = [] if chosen else entries([i for i in order if kept[i]][:3])
     return Selection(

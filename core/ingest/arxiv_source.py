@@ -71,9 +71,7 @@ class ArxivSource:
             try:
                 fetched.update(self.lookup(batch))
             except SourceError as exc:
-                log.warning(
-                    "arXiv API enrichment failed for %d ids, keeping RSS data: %s", len(batch), exc
-                )
+                log.warning("arXiv API enrichment failed for %d ids, keeping RSS data: %s", len(batch), exc)
         return [_merge(e, fetched.get(e.paper.id)) for e in entries]
 
     def lookup(self, ids: Sequence[str]) -> dict[str, Paper]:

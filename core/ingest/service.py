@@ -40,18 +40,14 @@ class Ingestor:
         self._sessions = sessions
         self._source = source
 
-    def ingest_file(
-        self, path: Path, *, day: dt.date, categories: Sequence[str] = ()
-    ) -> IngestReport:
+    def ingest_file(self, path: Path, *, day: dt.date, categories: Sequence[str] = ()) -> IngestReport:
         """Load a saved listing as the announcement of `day`; bad lines are skipped."""
         listing = read_listing(path)
         if not listing.entries:
             raise InputError(f"{path} holds no readable paper")
         cats = categories or sorted({c for e in listing.entries for c in e.paper.categories[:1]})
         with self._sessions() as session, session.begin():
-            saved = store.save_day(
-                session, day=day, entries=listing.entries, categories=cats, source="file"
-            )
+            saved = store.save_day(session, day=day, entries=listing.entries, categories=cats, source="file")
         return IngestReport(
             day=day,
             status="announced",

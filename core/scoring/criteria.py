@@ -93,14 +93,10 @@ def parse_criteria(criteria: Criteria) -> ParsedCriteria:
     return parsed
 
 
-def _add(
-    target: list[Phrase], body: str, topic: str, *, weight: float = 1.0, split: bool = True
-) -> None:
+def _add(target: list[Phrase], body: str, topic: str, *, weight: float = 1.0, split: bool = True) -> None:
     chunks = _SPLIT.split(body) if split else [body]
     for chunk in chunks:
         for part in chunk.split("/") if split else [chunk]:
             words = tuple(stems(part))
             if 1 <= len(words) <= MAX_PHRASE_STEMS or (not split and words):
-                target.append(
-                    Phrase(stems=words, text=part.strip(" *-"), topic=topic, weight=weight)
-                )
+                target.append(Phrase(stems=words, text=part.strip(" *-"), topic=topic, weight=weight))

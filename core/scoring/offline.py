@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.models import Criteria, Paper
 from core.scoring.criteria import ParsedCriteria, Phrase, parse_criteria
-from core.scoring.ranking import Ranking, ScoredBatch
 from core.scoring.lexicon import APPLIED_STEMS, FOUNDATIONAL_STEMS, NOVEL_STEMS, ROUTINE_STEMS
+from core.scoring.ranking import Ranking, ScoredBatch
 from core.scoring.text import stems
 
 TITLE_WEIGHT = 2.0
@@ -66,9 +66,7 @@ class DayIndex:
         self.present = freq.copy()
         self.present.data = np.ones_like(self.present.data)
         tokens = [t * 2 + a for t, a in zip(titles, abstracts, strict=True)]
-        self.foundational = zscore(
-            np.array([_balance(t, FOUNDATIONAL_STEMS, APPLIED_STEMS) for t in tokens])
-        )
+        self.foundational = zscore(np.array([_balance(t, FOUNDATIONAL_STEMS, APPLIED_STEMS) for t in tokens]))
         self.novel = zscore(np.array([_balance(t, NOVEL_STEMS, ROUTINE_STEMS) for t in tokens]))
         self.tfidf = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in self.papers])
 
@@ -95,9 +93,7 @@ class DayIndex:
 
 
 def _balance(tokens: list[str], plus: frozenset[str], minus: frozenset[str]) -> float:
-    return (sum(t in plus for t in tokens) - sum(t in minus for t in tokens)) / math.sqrt(
-        len(tokens) + 1
-    )
+    return (sum(t in plus for t in tokens) - sum(t in minus for t in tokens)) / math.sqrt(len(tokens) + 1)
 
 
 def _tfidf(texts: list[str]) -> sparse.csr_matrix:
@@ -164,9 +160,7 @@ class OfflineScorer:
         top, bottom = order[: max(3, int(PSEUDO_POSITIVE_SHARE * n))], order[n // 2 :]
         if n < 8 or index.tfidf.shape[1] < 2:
             return zscore(first)
-        centroid = np.asarray(
-            index.tfidf[top].mean(axis=0) - index.tfidf[bottom].mean(axis=0)
-        ).ravel()
+        centroid = np.asarray(index.tfidf[top].mean(axis=0) - index.tfidf[bottom].mean(axis=0)).ravel()
         return zscore(zscore(first) + zscore(index.tfidf @ centroid))
 
 
@@ -192,9 +186,7 @@ def _comment(i: int, parsed: ParsedCriteria, positive: np.ndarray, negative: np.
         if names
         else "Reads like today's best matches for your criteria"
     )
-    misses = [
-        p.text for j, p in enumerate(parsed.negative) if negative.shape[1] and negative[i, j] > 0.5
-    ]
+    misses = [p.text for j, p in enumerate(parsed.negative) if negative.shape[1] and negative[i, j] > 0.5]
     if misses:
         text += f"; but touches {misses[0]}, which you marked as not wanted"
     return text

@@ -8,6 +8,7 @@ request is recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass, field
 from email.utils import format_datetime
@@ -15,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
-import datetime as dt
 
 
 @dataclass
@@ -27,8 +27,9 @@ class Scripted:
 
 def rss_feed(day: dt.date | None, items: list[tuple[dict[str, Any], str, int]]) -> bytes:
     """An RSS document as rss.arxiv.org serves it; `items` are (record, announce type, version)."""
-    stamp = format_datetime(dt.datetime.combine(day or dt.date(2025, 6, 7), dt.time(0, 0),
-                                                dt.timezone(dt.timedelta(hours=-4))))
+    stamp = format_datetime(
+        dt.datetime.combine(day or dt.date(2025, 6, 7), dt.time(0, 0), dt.timezone(dt.timedelta(hours=-4)))
+    )
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" '
@@ -68,9 +69,11 @@ def atom_feed(records: list[tuple[dict[str, Any], int]]) -> bytes:
             f"<title>{escape(record['title'])}</title><summary>{escape(record['abstract'])}</summary>"
             + "".join(f"<author><name>{escape(a)}</name></author>" for a in record["authors"])
             + (f"<arxiv:comment>{escape(comment)}</arxiv:comment>" if comment else "")
-            + f'<link href="https://arxiv.org/abs/{record["id"]}v{version}" rel="alternate" type="text/html"/>'
+            + f'<link href="https://arxiv.org/abs/{record["id"]}v{version}" rel="alternate"/>'
             f'<arxiv:primary_category term="{record["primary_category"]}"/>'
-            + "".join(f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in record["categories"])
+            + "".join(
+                f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in record["categories"]
+            )
             + "</entry>"
         )
     return (
@@ -80,8 +83,7 @@ def atom_feed(records: list[tuple[dict[str, Any], int]]) -> bytes:
         "<title>arXiv Query</title><id>http://arxiv.org/api/fake</id><updated>2025-06-03T00:00:00Z</updated>"
         f"<opensearch:totalResults>{len(records)}</opensearch:totalResults>"
         "<opensearch:startIndex>0</opensearch:startIndex>"
-        f"<opensearch:itemsPerPage>{len(records)}</opensearch:itemsPerPage>"
-        + "".join(entries) + "</feed>"
+        f"<opensearch:itemsPerPage>{len(records)}</opensearch:itemsPerPage>" + "".join(entries) + "</feed>"
     ).encode()
 
 
@@ -126,7 +128,7 @@ class FakeArxiv:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 url = urlparse(self.path)
                 answer = fake._answer(url.path, parse_qs(url.query))
                 self.send_response(answer.status)

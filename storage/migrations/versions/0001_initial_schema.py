@@ -172,9 +172,7 @@ def upgrade() -> None:
             ["paper.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "paper_id", "paper_version", "fingerprint", "scorer", "model", "prompt_version"
-        ),
+        sa.UniqueConstraint("paper_id", "paper_version", "fingerprint", "scorer", "model", "prompt_version"),
     )
     with op.batch_alter_table("score", schema=None) as batch_op:
         batch_op.create_index(
