@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from bot.console import chat
 from core import feedback
@@ -102,9 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PaperbotError as exc:
         print(f"paperbot: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print(f"paperbot: error: setting {first['loc'][0]}: {first['msg']}", file=sys.stderr)
+    except (ValidationError, SettingsError) as exc:
+        print(f"paperbot: error: invalid setting: {_first_error(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -115,6 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{str(first['loc'][0]).upper()}: {first['msg']}"
+    return str(exc).splitlines()[0]
 
 
 def _app(**kwargs: object) -> App:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+import openai
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -19,6 +20,7 @@ from core.ingest.arxiv_source import ArxivSource
 from core.ingest.polite import RetryPolicy
 from core.ingest.service import Ingestor, PaperSource
 from core.scoring import Scorer, get_scorer
+from core.scoring.llm.scorer import LlmScorer
 from core.scoring.service import ScoringService
 from core.settings import Settings
 from storage import engine as storage_engine
@@ -47,6 +49,24 @@ def arxiv_source(settings: Settings) -> ArxivSource:
     )
 
 
+def default_scorer(settings: Settings) -> Scorer:
+    """The LLM scorer when a key is configured, the offline scorer otherwise."""
+    if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
+        return get_scorer("offline")
+    client = openai.OpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url or None,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+    return LlmScorer(
+        client=client, model=settings.openai_model, prices=settings.llm_prices,
+        batch_size=settings.llm_batch_size, concurrency=settings.llm_concurrency,
+        reasks=settings.llm_reasks, prefilter_share=settings.llm_prefilter_share,
+        prefilter_floor=settings.llm_prefilter_floor,
+    )  # fmt: skip
+
+
 def build_app(
     settings: Settings,
     *,
@@ -58,7 +78,11 @@ def build_app(
     if upgrade_schema:
         migrate.upgrade(engine)
     sessions = partial(storage_engine.session, engine)
-    scoring = ScoringService(scorer=scorer or get_scorer("offline"))
+    scoring = ScoringService(
+        scorer=scorer or default_scorer(settings),
+        daily_budget_usd=settings.llm_daily_budget_usd,
+        user_daily_budget_usd=settings.llm_user_daily_budget_usd,
+    )
     builder = DigestBuilder(scoring=scoring)
     return App(
         settings=settings,

@@ -22,6 +22,22 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    llm_batch_size: int = Field(default=60, ge=1, le=200)
+    llm_concurrency: int = Field(default=4, ge=1, le=32)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_reasks: int = Field(default=2, ge=0, le=5)
+    llm_prefilter_share: float = Field(default=0.25, gt=0, le=1)
+    llm_prefilter_floor: int = Field(default=20, ge=0)
+    llm_daily_budget_usd: float = Field(default=2.0, ge=0)
+    llm_user_daily_budget_usd: float = Field(default=0.20, ge=0)
+    # USD per million tokens: input, cached input, output. Secondary sources; adjust freely.
+    llm_prices: dict[str, tuple[float, float, float]] = {
+        "gpt-4o": (2.50, 1.25, 10.00),
+        "gpt-4o-mini": (0.15, 0.075, 0.60),
+        "gpt-4.1-mini": (0.40, 0.10, 1.60),
+        "gpt-5-mini": (0.25, 0.025, 2.00),
+    }
 
     arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from core.models import Paper, PaperScore
 from storage.bulk import insert_ignoring_duplicates
@@ -36,7 +36,7 @@ def load_scores(
             if versions.get(row.paper_id) == row.paper_version:
                 found[row.paper_id] = PaperScore(
                     paper_id=row.paper_id, relevance=row.relevance, novelty=row.novelty,
-                    value=row.value, comment=row.comment, scorer=row.scorer,
+                    value=row.value, comment=row.comment, scorer=row.source or row.scorer,
                 )  # fmt: skip
     return found
 
@@ -49,6 +49,7 @@ def save_scores(
     fingerprint: str,
     model: str,
     prompt_version: str,
+    scorer: str | None = None,
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     rows = [
@@ -56,7 +57,8 @@ def save_scores(
             "paper_id": s.paper_id,
             "paper_version": versions.get(s.paper_id, 1),
             "fingerprint": fingerprint,
-            "scorer": s.scorer,
+            "scorer": scorer or s.scorer,
+            "source": s.scorer,
             "model": model,
             "prompt_version": prompt_version,
             "relevance": s.relevance,
@@ -68,3 +70,39 @@ def save_scores(
         for s in scores
     ]
     insert_ignoring_duplicates(session, Score, rows)
+
+
+def replace_scores(
+    session: Session,
+    scores: Sequence[PaperScore],
+    *,
+    versions: dict[str, int],
+    fingerprint: str,
+    scorer: str,
+    model: str,
+    prompt_version: str,
+) -> None:
+    """Store scores under the cache key of `scorer`, replacing what was there for these papers.
+
+    The producing scorer of each (the LLM, or the offline prefilter) goes into `source`.
+    """
+    ids = [s.paper_id for s in scores]
+    for start in range(0, len(ids), 500):
+        session.exec(
+            delete(Score).where(  # type: ignore[call-overload]
+                col(Score.fingerprint) == fingerprint,
+                col(Score.scorer) == scorer,
+                col(Score.model) == model,
+                col(Score.prompt_version) == prompt_version,
+                col(Score.paper_id).in_(ids[start : start + 500]),
+            )
+        )
+    save_scores(
+        session,
+        scores,
+        versions=versions,
+        fingerprint=fingerprint,
+        model=model,
+        prompt_version=prompt_version,
+        scorer=scorer,
+    )

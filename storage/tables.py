@@ -95,7 +95,8 @@ class Score(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", max_length=64)
     paper_version: int = 1
     fingerprint: str = Field(max_length=64)
-    scorer: str = Field(max_length=32)
+    scorer: str = Field(max_length=32)  # the cache key: the scorer that was asked
+    source: str = Field(default="", max_length=96)  # who produced it: llm:model, offline, …
     model: str = Field(default="", max_length=64)
     prompt_version: str = Field(default="", max_length=32)
     relevance: int

@@ -59,6 +59,7 @@ def app(settings: Settings) -> Iterator[App]:
 def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The same settings as environment variables, for the CLI."""
     for key, value in settings.model_dump().items():
-        if value is not None and not hasattr(value, "get_secret_value"):
-            monkeypatch.setenv(key.upper(), str(value))
+        if value is None or hasattr(value, "get_secret_value"):
+            continue
+        monkeypatch.setenv(key.upper(), json.dumps(value) if isinstance(value, dict | list) else str(value))
     return settings

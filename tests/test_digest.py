@@ -135,8 +135,8 @@ class StoredScorer(OfflineScorer):
         super().__init__()
         self.asked: list[int] = []
 
-    def score_day(self, papers, criteria):  # type: ignore[no-untyped-def]
-        self.asked.append(len(papers))
+    def score_day(self, papers, criteria, *, wanted=None, **_):  # type: ignore[no-untyped-def]
+        self.asked.append(len(papers if wanted is None else wanted))
         return super().score_day(papers, criteria)
 
 

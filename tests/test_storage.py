@@ -44,9 +44,9 @@ def test_migrations_create_every_table_and_are_idempotent(app: App) -> None:
 
 def test_db_upgrade_command(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
-    assert "schema upgraded to 0001" in capsys.readouterr().out
+    assert "schema upgraded to 0002" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "schema is up to date (0001)" in capsys.readouterr().out
+    assert "schema is up to date (0002)" in capsys.readouterr().out
 
 
 def test_postgres_urls_are_normalised() -> None:

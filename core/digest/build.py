@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlmodel import Session
 
-from core.digest.model import Digest, Totals
-from core.digest.select import keyword_matches, select
+from core.digest.model import Digest, Entry, Totals
+from core.digest.select import author_matches, keyword_matches, select
 from core.errors import NotFoundError
 from core.models import FRESH_TYPES, Paper, ProfileView
 from core.scoring.service import ScoringService
@@ -64,14 +64,19 @@ class DigestBuilder:
             [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
         )
         fresh = np.array([p.id not in seen for p in data.papers], dtype=bool)
-        scored = self.scoring.scores_for(session, data.papers, profile.as_criteria)
+        followed = [
+            p.id for p in data.papers if profile.authors and author_matches(profile.authors, p.authors)
+        ]
+        scored = self.scoring.scores_for(
+            session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
+        )
         selection = select(profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions)
         entries = selection.ranked() if ranked_all else selection.entries
         return Digest(
             day=day,
             user=profile.name,
             status="digest" if entries else "empty",
-            scorer=self.scoring.label,
+            scorer=_scorer_label(self.scoring.label, entries),
             totals=Totals(arxiv=len(in_scope), scanned=int(scope.sum()), relevant=selection.relevant),
             usage=scored.usage,
             entries=entries,
@@ -92,3 +97,11 @@ class DigestBuilder:
                 self._days.popitem(last=False)
         self._days.move_to_end(key)
         return self._days[key]
+
+
+def _scorer_label(label: str, entries: list[Entry]) -> str:
+    """'llm:gpt-4o-mini', or 'llm:gpt-4o-mini+offline' when some shown scores are offline."""
+    sources = {e.score.scorer for e in entries}
+    if label == "offline" or sources <= {label}:
+        return label
+    return f"{label}+offline"

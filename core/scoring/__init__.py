@@ -5,7 +5,7 @@ Scorers are chosen from an explicit registry; `SCORERS` names every one there is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from core.errors import InputError
@@ -26,7 +26,18 @@ class Scorer(Protocol):
     version: str
     persistent: bool
 
-    def score_day(self, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch: ...
+    def score_day(
+        self,
+        papers: Sequence[Paper],
+        criteria: Criteria,
+        *,
+        wanted: Iterable[str] | None = None,
+        always: Iterable[str] = (),
+        budget_usd: float | None = None,
+    ) -> ScoredBatch:
+        """Score `papers` (a whole day, for context); persistent scorers need only do the
+        `wanted` ones, must include the `always` ones, and stop spending at `budget_usd`."""
+        ...
 
 
 SCORERS: dict[str, Callable[[], Scorer]] = {"offline": OfflineScorer}

@@ -131,7 +131,7 @@ class OfflineScorer:
         self._indexes.move_to_end(key)
         return found
 
-    def score_day(self, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch:
+    def score_day(self, papers: Sequence[Paper], criteria: Criteria, **_: object) -> ScoredBatch:
         """Scores as arrays aligned with `papers`; comments are written only when asked for."""
         if not papers:
             return ScoredBatch(ranking=Ranking.from_scores([], {}))

@@ -10,6 +10,9 @@ import numpy as np
 from core.models import Paper, PaperScore, Usage
 
 
+FALLBACK = "offline-fallback"  # the scorer of papers an LLM should have rated but did not
+
+
 @dataclass
 class Ranking:
     """Scores aligned with `papers`; `comment(i)` is written only for papers someone sees."""
@@ -53,3 +56,4 @@ class ScoredBatch:
     ranking: Ranking
     usage: Usage = field(default_factory=Usage)
     notes: list[str] = field(default_factory=list)
+    calls: list[Usage] = field(default_factory=list)  # one per API call, as reported

@@ -3,31 +3,51 @@
 Persistent scorers (the LLM) have every score stored under (paper and version, criteria
 fingerprint, scorer, model, prompt version), so a second user with the same criteria costs
 nothing; the offline scorer is recomputed, which is cheaper than reading 650 rows back.
+Every LLM call's usage is stored per day and profile; budgets are checked against it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session
 
-from core.models import Criteria, Paper
+from core.models import Criteria, Paper, Usage
 from core.scoring import Scorer
 from core.scoring.criteria import fingerprint
-from core.scoring.ranking import Ranking, ScoredBatch
+from core.scoring.ranking import FALLBACK, Ranking, ScoredBatch
 from storage import scores as store
+from storage import usage as usage_store
 
 
 class ScoringService:
-    def __init__(self, *, scorer: Scorer) -> None:
+    def __init__(
+        self,
+        *,
+        scorer: Scorer,
+        daily_budget_usd: float | None = None,
+        user_daily_budget_usd: float | None = None,
+    ) -> None:
         self.scorer = scorer
+        self.daily_budget_usd = daily_budget_usd
+        self.user_daily_budget_usd = user_daily_budget_usd
 
     @property
     def label(self) -> str:
         s = self.scorer
         return s.name if s.name == "offline" else f"{s.name}:{s.model}"
 
-    def scores_for(self, session: Session, papers: Sequence[Paper], criteria: Criteria) -> ScoredBatch:
+    def scores_for(
+        self,
+        session: Session,
+        papers: Sequence[Paper],
+        criteria: Criteria,
+        *,
+        day: dt.date,
+        profile_id: int | None,
+        always: Iterable[str] = (),
+    ) -> ScoredBatch:
         """Every paper's score; a persistent scorer is asked only about uncached papers."""
         if not self.scorer.persistent:
             return self.scorer.score_day(papers, criteria)
@@ -37,11 +57,55 @@ class ScoringService:
             "prompt_version": self.scorer.version,
         }
         cached = store.load_scores(session, papers, scorer=self.scorer.name, **key)
-        if len(cached) == len(papers):
-            return ScoredBatch(ranking=Ranking.from_scores(papers, cached))
-        missing = [p for p in papers if p.id not in cached]
-        batch = self.scorer.score_day(missing, criteria)
-        fresh = batch.ranking.scores()
-        store.save_scores(session, fresh, versions={p.id: p.version for p in papers}, **key)
-        cached.update((s.paper_id, s) for s in fresh)
-        return ScoredBatch(ranking=Ranking.from_scores(papers, cached), usage=batch.usage, notes=batch.notes)
+        always = set(always)
+        missing = {
+            p.id
+            for p in papers
+            if p.id not in cached or (p.id in always and cached[p.id].scorer == "offline")
+        }
+        notes: list[str] = []
+        if missing:
+            batch = self.scorer.score_day(
+                papers,
+                criteria,
+                wanted=missing,
+                always=always,
+                budget_usd=self._budget(session, day, profile_id),
+            )
+            fresh = [batch.ranking.score(i) for i, p in enumerate(batch.ranking.papers) if p.id in missing]
+            store.replace_scores(
+                session,
+                [s for s in fresh if s.scorer != FALLBACK],
+                versions={p.id: p.version for p in papers},
+                scorer=self.scorer.name,
+                **key,
+            )
+            usage_store.record_calls(
+                session, batch.calls, day=day, profile_id=profile_id, fingerprint=key["fingerprint"]
+            )
+            cached.update((s.paper_id, s) for s in fresh)
+            notes = batch.notes
+        return ScoredBatch(
+            ranking=Ranking.from_scores(papers, cached),
+            notes=notes,
+            usage=self._user_usage(session, day, profile_id),
+        )
+
+    def _budget(self, session: Session, day: dt.date, profile_id: int | None) -> float | None:
+        limits = []
+        if self.daily_budget_usd is not None:
+            limits.append(self.daily_budget_usd - usage_store.spent_usd(session, day=day))
+        if self.user_daily_budget_usd is not None and profile_id is not None:
+            limits.append(
+                self.user_daily_budget_usd - usage_store.spent_usd(session, day=day, profile_id=profile_id)
+            )
+        return min(limits) if limits else None
+
+    def _user_usage(self, session: Session, day: dt.date, profile_id: int | None) -> Usage:
+        """Exactly what the API reported for this profile's calls of `day` (zero from cache)."""
+        total = Usage(model=self.scorer.model)
+        if profile_id is not None:
+            session.flush()
+            for part in usage_store.by_model(session, day=day, profile_id=profile_id):
+                total.add(part)
+        return total

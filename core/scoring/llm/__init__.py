@@ -1,0 +1,1 @@
+"""LLM scoring through the OpenAI client: our prompt, tolerant answer parsing, cost control."""

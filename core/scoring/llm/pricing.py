@@ -1,0 +1,36 @@
+"""Turn the usage an API reports into dollars, from the price table in settings."""
+
+from __future__ import annotations
+
+from core.models import Usage
+
+Prices = dict[str, tuple[float, float, float]]
+
+
+def cost_usd(prices: Prices, model: str, *, prompt: int, cached: int, completion: int) -> float:
+    """Unknown models cost nothing here (and are logged by the caller); prefixes match
+    dated snapshots such as gpt-4o-mini-2024-07-18."""
+    rate = prices.get(model) or next(
+        (p for name, p in sorted(prices.items(), key=lambda kv: -len(kv[0])) if model.startswith(name)),
+        None,
+    )
+    if rate is None:
+        return 0.0
+    per_input, per_cached, per_output = rate
+    fresh = max(0, prompt - cached)
+    return (fresh * per_input + cached * per_cached + completion * per_output) / 1_000_000
+
+
+def usage_of(prices: Prices, model: str, raw: object) -> Usage:
+    """A `Usage` from the client's `completion.usage` object (None counts as zero)."""
+    prompt = int(getattr(raw, "prompt_tokens", 0) or 0)
+    completion = int(getattr(raw, "completion_tokens", 0) or 0)
+    details = getattr(raw, "prompt_tokens_details", None)
+    cached = int(getattr(details, "cached_tokens", 0) or 0)
+    return Usage(
+        model=model,
+        prompt_tokens=prompt,
+        cached_tokens=cached,
+        completion_tokens=completion,
+        cost_usd=cost_usd(prices, model, prompt=prompt, cached=cached, completion=completion),
+    )
