@@ -9,7 +9,6 @@ import numpy as np
 
 from core.models import Paper, PaperScore, Usage
 
-
 FALLBACK = "offline-fallback"  # the scorer of papers an LLM should have rated but did not
 
 

@@ -1,0 +1,132 @@
+"""A loopback server speaking the OpenAI chat completions API, for the real `openai` client.
+
+It reads the paper ids out of the prompt, rates them with a judge function, and reports usage
+as the real API does, counting a token per four characters. Answers can be scripted: the
+structured JSON object, JSON lines, a fenced block, malformed text, an answer missing ids or
+carrying an unasked id with a score of 42, or an HTTP error with Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
+_PAPER = re.compile(r'^\{"id": "(?P<id>[^"]+)", "t": "(?P<t>(?:[^"\\]|\\.)*)"', re.M)
+
+
+def tokens(text: str) -> int:
+    return math.ceil(len(text) / 4)
+
+
+def default_judge(paper_id: str, text: str) -> tuple[int, int]:
+    return 9 if "expert" in text.lower() else 3, 7
+
+
+@dataclass
+class FakeOpenAI:
+    judge: Judge = default_judge
+    script: list[Any] = field(default_factory=list)  # per request: a mode name or (status, headers)
+    mode: str = "structured"  # when the script is empty
+    reject_structured: bool = False  # answer 400 to response_format, like some endpoints
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    seen_prefixes: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(r["usage"]["prompt_tokens"] for r in self.requests if "usage" in r)
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self.lock:
+            step = self.script.pop(0) if self.script else self.mode
+            record: dict[str, Any] = {"body": body, "step": step}
+            self.requests.append(record)
+        if isinstance(step, tuple):
+            status, headers = step
+            return status, headers, {"error": {"message": "scripted failure", "type": "server_error"}}
+        if self.reject_structured and "response_format" in body:
+            return 400, {}, {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}}
+        system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+        papers = [(m.group("id"), m.group("t")) for m in _PAPER.finditer(user)]
+        if step == "missing":
+            papers = papers[: len(papers) // 2]
+        rows = [{"ARXIVID": pid, "COMMENT": f"Rated {pid} on the criteria.",
+                 "RELEVANCE": self.judge(pid, title)[0], "NOVELTY": self.judge(pid, title)[1]} for pid, title in papers]
+        if step == "extra":
+            rows.append({"ARXIVID": "9999.99999", "COMMENT": "not asked", "RELEVANCE": 42, "NOVELTY": 42})
+            rows[0]["RELEVANCE"] = 42
+        content = self._render(step, rows)
+        with self.lock:
+            cached = tokens(system) if system in self.seen_prefixes else 0
+            self.seen_prefixes.add(system)
+        prompt = sum(tokens(m["content"]) for m in body["messages"])
+        usage = {"prompt_tokens": prompt, "completion_tokens": tokens(content),
+                 "total_tokens": prompt + tokens(content), "prompt_tokens_details": {"cached_tokens": cached}}
+        record["usage"] = usage
+        return 200, {}, {
+            "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"], "usage": usage,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content, "refusal": None}}],
+        }  # fmt: skip
+
+    @staticmethod
+    def _render(step: str, rows: list[dict[str, Any]]) -> str:
+        if step == "jsonl":
+            return "\n".join(json.dumps(r) for r in rows)
+        if step == "fenced":
+            return "Here are the ratings:\n```json\n" + json.dumps({"papers": rows}, indent=1) + "\n```"
+        if step == "malformed":
+            return '{"papers": [{"ARXIVID": "oops", "RELEVANCE": }'
+        return json.dumps({"papers": rows})
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path.rstrip("/") != "/v1/chat/completions":
+                    status, headers, payload = 404, {}, {"error": {"message": "not found"}}
+                else:
+                    status, headers, payload = fake.answer(body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        return Handler
