@@ -27,9 +27,12 @@ from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
+from core.scoring.daily import score_day_for_everyone
 from core.settings import Settings
 from storage import feedback as feedback_store
 from storage import migrate, profiles
+from storage import papers as paper_store
+from storage import usage as usage_store
 
 SAMPLE_DAY = dt.date(2025, 6, 18)
 EXIT_BAD_INPUT = 2
@@ -77,6 +80,12 @@ def build_parser() -> Parser:
 
     chat_cmd = sub.add_parser("chat", help="chat commands from stdin, answers on stdout")
     chat_cmd.add_argument("--user", required=True)
+
+    score = sub.add_parser("score", help="score a day once for every distinct criteria")
+    score.add_argument("--date", type=_date, help="default: the latest announcement")
+
+    usage = sub.add_parser("usage", help="LLM tokens and cost of a day, over all users")
+    usage.add_argument("--date", type=_date, help="default: today (UTC)")
 
     sub.add_parser("run", help="production: adapters and scheduler in one process")
     return parser
@@ -260,6 +269,44 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    app = _app()
+    day = args.date or _latest_day(app)
+    _progress(f"Scoring {day} for every distinct criteria …")
+    report = score_day_for_everyone(app.sessions, app.scoring, day)
+    print(
+        f"{day}: {report.distinct_criteria} distinct criteria scored for {report.profiles} profiles "
+        f"(scorer: {app.scoring.label})"
+    )
+    return 0
+
+
+def _latest_day(app: App) -> dt.date:
+    with app.sessions() as session:
+        day = paper_store.latest_day(session)
+    if day is None:
+        raise InputError("no announcement has been ingested yet; run `paperbot ingest` first")
+    return day
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    app = _app()
+    day = args.date or dt.datetime.now(dt.UTC).date()
+    with app.sessions() as session:
+        parts = usage_store.by_model(session, day=day)
+        calls = usage_store.calls_on(session, day)
+    if not parts:
+        print(f"{day}: no LLM calls")
+        return 0
+    for u in parts:
+        print(
+            f"{day} {u.model}: {u.prompt_tokens} prompt ({u.cached_tokens} cached) + "
+            f"{u.completion_tokens} completion tokens, ${u.cost_usd:.4f}"
+        )
+    print(f"{day} total: {calls} calls, ${sum(u.cost_usd for u in parts):.4f}")
+    return 0
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     raise InputError("`paperbot run` (the delivery worker) is not part of this version yet")
 
@@ -272,6 +319,8 @@ COMMANDS = {
     "digest": cmd_digest,
     "rate": cmd_rate,
     "chat": cmd_chat,
+    "score": cmd_score,
+    "usage": cmd_usage,
     "run": cmd_run,
 }
 

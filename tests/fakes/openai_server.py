@@ -69,13 +69,24 @@ class FakeOpenAI:
             status, headers = step
             return status, headers, {"error": {"message": "scripted failure", "type": "server_error"}}
         if self.reject_structured and "response_format" in body:
-            return 400, {}, {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}}
+            return (
+                400,
+                {},
+                {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}},
+            )
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
         papers = [(m.group("id"), m.group("t")) for m in _PAPER.finditer(user)]
         if step == "missing":
             papers = papers[: len(papers) // 2]
-        rows = [{"ARXIVID": pid, "COMMENT": f"Rated {pid} on the criteria.",
-                 "RELEVANCE": self.judge(pid, title)[0], "NOVELTY": self.judge(pid, title)[1]} for pid, title in papers]
+        rows = [
+            {
+                "ARXIVID": pid,
+                "COMMENT": f"Rated {pid} on the criteria.",
+                "RELEVANCE": self.judge(pid, title)[0],
+                "NOVELTY": self.judge(pid, title)[1],
+            }
+            for pid, title in papers
+        ]
         if step == "extra":
             rows.append({"ARXIVID": "9999.99999", "COMMENT": "not asked", "RELEVANCE": 42, "NOVELTY": 42})
             rows[0]["RELEVANCE"] = 42
@@ -84,8 +95,12 @@ class FakeOpenAI:
             cached = tokens(system) if system in self.seen_prefixes else 0
             self.seen_prefixes.add(system)
         prompt = sum(tokens(m["content"]) for m in body["messages"])
-        usage = {"prompt_tokens": prompt, "completion_tokens": tokens(content),
-                 "total_tokens": prompt + tokens(content), "prompt_tokens_details": {"cached_tokens": cached}}
+        usage = {
+            "prompt_tokens": prompt,
+            "completion_tokens": tokens(content),
+            "total_tokens": prompt + tokens(content),
+            "prompt_tokens_details": {"cached_tokens": cached},
+        }
         record["usage"] = usage
         return 200, {}, {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
@@ -110,7 +125,7 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if self.path.rstrip("/") != "/v1/chat/completions":

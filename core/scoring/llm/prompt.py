@@ -63,7 +63,8 @@ ANSWER_SCHEMA = {
 
 def system_message(criteria: str) -> str:
     """The shared prefix: the same for every batch and every user with these criteria."""
-    return f"{ROLE}\n\n{RUBRIC}\n\n{SAFETY}\n\n{FORMAT}\n\nThe researcher's criteria:\n<criteria>\n{criteria.strip()}\n</criteria>"
+    criteria_block = f"The researcher's criteria:\n<criteria>\n{criteria.strip()}\n</criteria>"
+    return "\n\n".join([ROLE, RUBRIC, SAFETY, FORMAT, criteria_block])
 
 
 def user_message(papers: Sequence[Paper]) -> str:
