@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
-    llm_batch_size: int = Field(default=60, ge=1, le=200)
+    llm_batch_size: int = Field(default=100, ge=1, le=200)
     llm_concurrency: int = Field(default=4, ge=1, le=32)
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0, le=10)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from core.models import Paper
 
 PROMPT_VERSION = "p1"
-ABSTRACT_WORDS = 60
+ABSTRACT_WORDS = 40
 
 ROLE = (
     "You triage new arXiv papers for one researcher. You rate each paper against the "

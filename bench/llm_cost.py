@@ -1,0 +1,130 @@
+"""What LLM scoring costs, against a fake OpenAI server that counts a token per 4 characters.
+
+Over the days in ../shared/data/arxiv-days with the seed-topics user:
+- prompt tokens per scanned paper and LLM calls per day (the seed digests: ~133 tokens/paper);
+- prefilter recall: the share of each day's selected papers that reach the LLM;
+- 1,000 users sharing 50 distinct criteria on one day: total tokens against 50 × one user's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from pydantic import SecretStr
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import labelled_days, shared_dir
+from bench.scale import generate_criteria
+from core.accounts import add_local_user
+from core.bootstrap import App, build_app
+from core.scoring.daily import score_day_for_everyone
+from core.settings import Settings
+from storage import profiles
+from tests.fakes.openai_server import FakeOpenAI
+
+_IDS = re.compile(r'^\{"id": "([^"]+)"', re.M)
+
+
+def make_app(folder: Path, fake: FakeOpenAI) -> App:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{folder}/bench.db",  # type: ignore[call-arg]
+        openai_api_key=SecretStr("sk-bench"),
+        openai_base_url=fake.base_url,
+    )
+    return build_app(settings)
+
+
+def asked_ids(requests: list[dict]) -> set[str]:
+    return {m for r in requests for m in _IDS.findall(r["body"]["messages"][-1]["content"])}
+
+
+def per_day(shared: Path, criteria: str) -> None:
+    rows = []
+    with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as folder:
+        app = make_app(Path(folder), fake)
+        with app.sessions() as session, session.begin():
+            add_local_user(session, "seed", criteria=criteria, categories=["cs.LG", "cs.AI"])
+        for date, listing, selected in labelled_days(shared):
+            day = dt.date.fromisoformat(date)
+            app.ingestor.ingest_file(listing, day=day)
+            before = len(fake.requests)
+            with app.sessions() as session, session.begin():
+                view = profiles.to_view(profiles.find(session, profiles.Identity("console", "seed")))
+                digest = app.builder.build(session, view, day)
+            calls = fake.requests[before:]
+            forwarded = asked_ids(calls)
+            prompt = sum(c["usage"]["prompt_tokens"] for c in calls)
+            rows.append(
+                (
+                    digest.totals.scanned,
+                    len(calls),
+                    prompt,
+                    len(forwarded & selected) / len(selected),
+                    len(forwarded) / digest.totals.scanned,
+                    digest.usage.cost_usd,
+                )
+            )
+        app.engine.dispose()
+    a = np.array(rows)
+    print(f"days: {len(rows)}, mean scanned {a[:, 0].mean():.0f} papers/day")
+    print(
+        f"prompt tokens per scanned paper: {a[:, 2].sum() / a[:, 0].sum():.1f} "
+        f"(median day {np.median(a[:, 2] / a[:, 0]):.1f}); LLM calls per day: {a[:, 1].mean():.1f}"
+    )
+    print(
+        f"prefilter: forwards {a[:, 4].mean():.1%} of papers, recall of selected papers "
+        f"{a[:, 3].mean():.3f} (worst day {a[:, 3].min():.3f})"
+    )
+    print(f"cost per day at gpt-4o-mini prices: ${a[:, 5].mean():.4f} (seed digests: ~$0.15 with gpt-4o)")
+
+
+def shared_criteria(shared: Path, users: int = 1000, distinct: int = 50) -> None:
+    date, listing, _ = labelled_days(shared)[17]
+    day = dt.date.fromisoformat(date)
+    rng = random.Random(3)
+    pool = [generate_criteria(rng) for _ in range(distinct)]
+    with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as folder:
+        app = make_app(Path(folder), fake)
+        app.ingestor.ingest_file(listing, day=day)
+        with app.sessions() as session, session.begin():
+            add_local_user(session, "solo", criteria=pool[0], categories=["cs.LG", "cs.AI"])
+        started = time.perf_counter()
+        score_day_for_everyone(app.sessions, app.scoring, day)
+        one_user = sum(r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"] for r in fake.requests)
+        with app.sessions() as session, session.begin():
+            for i in range(users):
+                add_local_user(
+                    session, f"user{i}", criteria=pool[i % distinct], categories=["cs.LG", "cs.AI"]
+                )
+        score_day_for_everyone(app.sessions, app.scoring, day)
+        with app.sessions() as session, session.begin():
+            for i in range(users):
+                view = profiles.to_view(profiles.find(session, profiles.Identity("console", f"user{i}")))
+                app.builder.build(session, view, day)
+        total = sum(r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"] for r in fake.requests)
+        app.engine.dispose()
+    print(
+        f"{users} users sharing {distinct} criteria on {date}: {total:,} tokens in {len(fake.requests)} calls "
+        f"= {total / one_user:.1f} × one user's {one_user:,} (target ≤ {distinct}×), "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+def main() -> None:
+    shared = shared_dir()
+    criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
+    per_day(shared, criteria)
+    shared_criteria(shared)
+
+
+if __name__ == "__main__":
+    main()
