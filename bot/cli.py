@@ -27,7 +27,9 @@ from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
-from core.scoring.daily import score_day_for_everyone
+from core.schedule import earliest_delivery
+from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
+from core.scoring.llm.batch import BatchScoring
 from core.settings import Settings
 from storage import feedback as feedback_store
 from storage import migrate, profiles
@@ -83,6 +85,18 @@ def build_parser() -> Parser:
 
     score = sub.add_parser("score", help="score a day once for every distinct criteria")
     score.add_argument("--date", type=_date, help="default: the latest announcement")
+    mode = score.add_mutually_exclusive_group()
+    mode.add_argument("--batch", action="store_true", help="submit to the OpenAI Batch API (half price)")
+    mode.add_argument(
+        "--collect",
+        action="store_true",
+        help="collect batch results, then score what is missing synchronously",
+    )
+    score.add_argument(
+        "--deadline",
+        type=_moment,
+        help="with --collect: stop waiting at this ISO time (default: the earliest delivery)",
+    )
 
     usage = sub.add_parser("usage", help="LLM tokens and cost of a day, over all users")
     usage.add_argument("--date", type=_date, help="default: today (UTC)")
@@ -269,14 +283,54 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def _moment(raw: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give an ISO time like 2025-06-04T06:00+00:00, not {raw[:30]!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     app = _app()
     day = args.date or _latest_day(app)
+    if args.batch or args.collect:
+        return _score_batch(app, day, args)
     _progress(f"Scoring {day} for every distinct criteria …")
     report = score_day_for_everyone(app.sessions, app.scoring, day)
     print(
         f"{day}: {report.distinct_criteria} distinct criteria scored for {report.profiles} profiles "
         f"(scorer: {app.scoring.label})"
+    )
+    return 0
+
+
+def _score_batch(app: App, day: dt.date, args: argparse.Namespace) -> int:
+    batches = BatchScoring(
+        sessions=app.sessions, scoring=app.scoring, poll_seconds=app.settings.llm_batch_poll_seconds
+    )
+    with app.sessions() as session:
+        _status, papers = day_papers(session, day)
+        views = active_profiles(session)
+    if args.batch:
+        report = batches.submit(day, papers, distinct_criteria(views))
+        print(
+            f"{day}: submitted {report.requests} requests as batch {report.batch_id}"
+            if report.batch_id
+            else f"{day}: nothing to submit, every paper is scored already"
+        )
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    deadline = args.deadline or earliest_delivery(views, now) or now + dt.timedelta(hours=1)
+    _progress(f"Waiting for batch results until {deadline:%Y-%m-%d %H:%M} UTC …")
+    report = batches.collect(day, papers, deadline=deadline)
+    rest = score_day_for_everyone(app.sessions, app.scoring, day)
+    fallback = ", the rest synchronously" if report.abandoned else ""
+    print(
+        f"{day}: {report.scored} scores collected from the batch{fallback}; "
+        f"{rest.distinct_criteria} distinct criteria complete"
     )
     return 0
 

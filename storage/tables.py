@@ -151,3 +151,17 @@ class LlmUsage(SQLModel, table=True):
     completion_tokens: int = 0
     cost_usd: float = 0.0
     created_at: dt.datetime = Field(default_factory=_now)
+
+
+class LlmBatch(SQLModel, table=True):
+    """A day's scoring submitted to the OpenAI Batch API (half price, results within 24 h)."""
+
+    __tablename__ = "llm_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date = Field(index=True)
+    batch_id: str = Field(max_length=128)
+    state: str = "submitted"  # submitted | collected | abandoned
+    requests: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=_now)
+    finished_at: dt.datetime | None = None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from core.models import Usage
 
 Prices = dict[str, tuple[float, float, float]]
@@ -23,10 +26,30 @@ def cost_usd(prices: Prices, model: str, *, prompt: int, cached: int, completion
 
 def usage_of(prices: Prices, model: str, raw: object) -> Usage:
     """A `Usage` from the client's `completion.usage` object (None counts as zero)."""
-    prompt = int(getattr(raw, "prompt_tokens", 0) or 0)
-    completion = int(getattr(raw, "completion_tokens", 0) or 0)
     details = getattr(raw, "prompt_tokens_details", None)
-    cached = int(getattr(details, "cached_tokens", 0) or 0)
+    return _usage(
+        prices,
+        model,
+        prompt=getattr(raw, "prompt_tokens", 0),
+        cached=getattr(details, "cached_tokens", 0),
+        completion=getattr(raw, "completion_tokens", 0),
+    )
+
+
+def usage_from_dict(prices: Prices, model: str, raw: Mapping[str, Any]) -> Usage:
+    """The same from a usage object as JSON (as Batch API results carry it)."""
+    details = raw.get("prompt_tokens_details") or {}
+    return _usage(
+        prices,
+        model,
+        prompt=raw.get("prompt_tokens"),
+        cached=details.get("cached_tokens"),
+        completion=raw.get("completion_tokens"),
+    )
+
+
+def _usage(prices: Prices, model: str, *, prompt: Any, cached: Any, completion: Any) -> Usage:
+    prompt, cached, completion = int(prompt or 0), int(cached or 0), int(completion or 0)
     return Usage(
         model=model,
         prompt_tokens=prompt,

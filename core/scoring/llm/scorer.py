@@ -139,13 +139,18 @@ class LlmScorer:
             result.failure = f"the LLM left {len(pending)} papers unanswered"
         return result
 
+    def request_body(self, criteria: str, papers: Sequence[Paper]) -> dict[str, object]:
+        """The chat completion request for one batch of papers (also used by the Batch API)."""
+        body: dict[str, object] = {"model": self.model, "messages": messages(criteria, papers)}
+        if self._structured:
+            body["response_format"] = {"type": "json_schema", "json_schema": ANSWER_SCHEMA}
+        return body
+
     def _ask(self, criteria: str, papers: list[Paper]) -> tuple[str, Usage]:
         request = {"model": self.model, "messages": messages(criteria, papers)}
         if self._structured:
             try:
-                response = self.client.chat.completions.create(
-                    **request, response_format={"type": "json_schema", "json_schema": ANSWER_SCHEMA}
-                )
+                response = self.client.chat.completions.create(**self.request_body(criteria, papers))
             except openai.BadRequestError:
                 log.info("endpoint rejected structured outputs; asking for JSON lines instead")
                 self._structured = False

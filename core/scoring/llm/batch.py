@@ -1,0 +1,195 @@
+"""The Batch API option for the daily run: half the price, results within hours.
+
+`submit` runs right after ingest: for every distinct criteria it asks about the papers not yet
+cached (after the same prefilter as synchronous scoring), as one batch file. `collect` waits
+for the results until a deadline (the earliest delivery); whatever is not back by then is
+cancelled and left to synchronous scoring, so digests are never late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from core.errors import InputError
+from core.models import Criteria, Paper, PaperScore
+from core.scoring.criteria import fingerprint
+from core.scoring.llm.answer import parse_answer
+from core.scoring.llm.pricing import usage_from_dict
+from core.scoring.llm.scorer import LlmScorer
+from core.scoring.service import ScoringService
+from storage import batches as batch_store
+from storage import scores as score_store
+from storage import usage as usage_store
+
+log = logging.getLogger(__name__)
+BATCH_DISCOUNT = 0.5
+DONE, GONE = "completed", {"failed", "expired", "cancelled", "cancelling"}
+
+
+@dataclass
+class BatchReport:
+    requests: int = 0
+    batch_id: str | None = None
+    scored: int = 0
+    abandoned: bool = False
+
+
+class BatchScoring:
+    def __init__(
+        self,
+        *,
+        sessions: Callable[[], Session],
+        scoring: ScoringService,
+        poll_seconds: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        if not isinstance(scoring.scorer, LlmScorer):
+            raise InputError("the Batch API needs the LLM scorer: set OPENAI_API_KEY")
+        self.scorer: LlmScorer = scoring.scorer
+        self._sessions = sessions
+        self._poll = poll_seconds
+        self._sleep = sleep
+        self._now = now
+
+    def _key(self, criteria: Criteria) -> dict[str, str]:
+        return {
+            "fingerprint": fingerprint(criteria),
+            "model": self.scorer.model,
+            "prompt_version": self.scorer.version,
+        }
+
+    def submit(self, day: dt.date, papers: Sequence[Paper], criteria: Sequence[Criteria]) -> BatchReport:
+        """Queue every uncached paper of `day` for every distinct criteria in one batch."""
+        lines: list[str] = []
+        meta: dict[str, dict[str, object]] = {}
+        versions = {p.id: p.version for p in papers}
+        with self._sessions() as session, session.begin():
+            for crit in criteria:
+                key = self._key(crit)
+                cached = score_store.load_scores(session, papers, scorer=self.scorer.name, **key)
+                missing = {p.id for p in papers if p.id not in cached}
+                if not missing:
+                    continue
+                base = self.scorer.offline.score_day(papers, crit).ranking
+                ask = self.scorer.prefilter(base, wanted=missing, always=set())
+                left_out = [
+                    base.score(i) for i, p in enumerate(papers) if p.id in missing and i not in set(ask)
+                ]
+                score_store.replace_scores(
+                    session, left_out, versions=versions, scorer=self.scorer.name, **key
+                )
+                for start in range(0, len(ask), self.scorer.batch_size):
+                    chunk = [papers[i] for i in ask[start : start + self.scorer.batch_size]]
+                    custom_id = f"{key['fingerprint'][:16]}-{start}"
+                    body = self.scorer.request_body(crit.text, chunk)
+                    lines.append(
+                        json.dumps(
+                            {
+                                "custom_id": custom_id,
+                                "method": "POST",
+                                "url": "/v1/chat/completions",
+                                "body": body,
+                            }
+                        )
+                    )
+                    meta[custom_id] = {
+                        "criteria": [crit.text, list(crit.require), list(crit.exclude)],
+                        "ids": [p.id for p in chunk],
+                    }
+            if not lines:
+                return BatchReport()
+            client = self.scorer.client
+            upload = client.files.create(
+                file=(f"paperbot-{day}.jsonl", "\n".join(lines).encode()), purpose="batch"
+            )
+            batch = client.batches.create(
+                input_file_id=upload.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"paperbot_day": day.isoformat()},
+            )
+            batch_store.add(session, day=day, batch_id=batch.id, requests=meta)
+        return BatchReport(requests=len(lines), batch_id=batch.id)
+
+    def collect(self, day: dt.date, papers: Sequence[Paper], *, deadline: dt.datetime) -> BatchReport:
+        """Store the results of `day`'s batches; cancel those not done by `deadline`."""
+        report = BatchReport()
+        with self._sessions() as session, session.begin():
+            for row in batch_store.open_batches(session, day):
+                report.batch_id = row.batch_id
+                status = self._wait(row.batch_id, deadline)
+                if status.status != DONE or not status.output_file_id:
+                    log.warning("batch %s is %s; scoring synchronously instead", row.batch_id, status.status)
+                    batch_store.finish(row, "abandoned")
+                    report.abandoned = True
+                    continue
+                output = self.scorer.client.files.content(status.output_file_id).text
+                report.scored += self._store(session, day, papers, row.requests, output)
+                batch_store.finish(row, "collected")
+        return report
+
+    def _wait(self, batch_id: str, deadline: dt.datetime):  # type: ignore[no-untyped-def]
+        client = self.scorer.client
+        while True:
+            status = client.batches.retrieve(batch_id)
+            if status.status == DONE or status.status in GONE:
+                return status
+            left = (deadline - self._now()).total_seconds()
+            if left <= 0:
+                return client.batches.cancel(batch_id)
+            self._sleep(min(self._poll, left))
+
+    def _store(
+        self,
+        session: Session,
+        day: dt.date,
+        papers: Sequence[Paper],
+        meta: dict[str, dict[str, object]],
+        output: str,
+    ) -> int:
+        by_id = {p.id: p for p in papers}
+        stored = 0
+        for line in output.splitlines():
+            record = json.loads(line) if line.strip() else {}
+            info = meta.get(record.get("custom_id", ""))
+            response = record.get("response") or {}
+            if info is None or response.get("status_code") != 200:
+                continue
+            body = response["body"]
+            text, require, exclude = info["criteria"]  # type: ignore[misc]
+            crit = Criteria(text=text, require=tuple(require), exclude=tuple(exclude))
+            content = (body.get("choices") or [{}])[0].get("message", {}).get("content") or ""
+            verdicts = parse_answer(content, info["ids"])  # type: ignore[arg-type]
+            base = self.scorer.offline.score_day(papers, crit).ranking
+            value = {p.id: float(base.value[i]) for i, p in enumerate(base.papers)}
+            fresh = [
+                PaperScore(
+                    paper_id=v.paper_id,
+                    relevance=v.relevance,
+                    novelty=v.novelty,
+                    value=value[v.paper_id],
+                    comment=v.comment,
+                    scorer=self.scorer.label,
+                )
+                for v in verdicts.values()
+                if v.paper_id in by_id
+            ]
+            key = self._key(crit)
+            score_store.replace_scores(
+                session, fresh, versions={p.id: p.version for p in papers}, scorer=self.scorer.name, **key
+            )
+            usage = usage_from_dict(self.scorer.prices, self.scorer.model, body.get("usage") or {})
+            usage.cost_usd *= BATCH_DISCOUNT
+            usage_store.record_calls(
+                session, [usage], day=day, profile_id=None, fingerprint=key["fingerprint"]
+            )
+            stored += len(fresh)
+        return stored
