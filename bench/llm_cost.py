@@ -113,7 +113,8 @@ def shared_criteria(shared: Path, users: int = 1000, distinct: int = 50) -> None
         total = sum(r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"] for r in fake.requests)
         app.engine.dispose()
     print(
-        f"{users} users sharing {distinct} criteria on {date}: {total:,} tokens in {len(fake.requests)} calls "
+        f"{users} users sharing {distinct} criteria on {date}: "
+        f"{total:,} tokens in {len(fake.requests)} calls "
         f"= {total / one_user:.1f} × one user's {one_user:,} (target ≤ {distinct}×), "
         f"{time.perf_counter() - started:.1f} s"
     )
