@@ -243,3 +243,75 @@ def test_daily_pass_scores_each_distinct_criteria_once(
     assert lines[1].startswith("2025-06-03 total: 8 calls, $")
     assert main(["usage", "--date", "2025-06-04"]) == 0
     assert capsys.readouterr().out == "2025-06-04: no LLM calls\n"
+
+
+@pytest.fixture
+def batch_cli(
+    env: Settings,
+    fake_openai: FakeOpenAI,
+    listing_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    for key, value in {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "LLM_BATCH_SIZE": "10",
+        "LLM_PREFILTER_SHARE": "0.5",
+        "LLM_PREFILTER_FLOOR": "0",
+        "LLM_MAX_RETRIES": "0",
+        "LLM_BATCH_POLL_SECONDS": "0.01",
+    }.items():
+        monkeypatch.setenv(key, value)
+    assert main(["ingest", "--file", str(listing_path), "--date", "2025-06-03"]) == 0
+    assert main(["user", "add", "alice", "--topics-file", str(FIXTURES / "criteria.md")]) == 0
+    capsys.readouterr()
+
+    def run(*args: str) -> str:
+        assert main(list(args)) == 0
+        return capsys.readouterr().out
+
+    return run
+
+
+def test_batch_results_are_collected_at_half_price(
+    batch_cli, fake_openai: FakeOpenAI, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        batch_cli("score", "--date", "2025-06-03", "--batch")
+        == "2025-06-03: submitted 2 requests as batch batch_1\n"
+    )
+    assert fake_openai.requests == []  # nothing answered synchronously
+    out = batch_cli("score", "--date", "2025-06-03", "--collect", "--deadline", "2099-01-01T00:00")
+    assert out == "2025-06-03: 20 scores collected from the batch; 1 distinct criteria complete\n"
+    assert len(fake_openai.requests) == 2 and all(r["step"] == "structured" for r in fake_openai.requests)
+    app = build_app(settings)
+    with app.sessions() as session:
+        rows = session.exec(select(Score)).all()
+        usage = session.exec(select(LlmUsage)).all()
+    assert sorted(r.source for r in rows).count("llm:gpt-4o-mini") == 20 and len(rows) == 40
+    full = sum(
+        ((u.prompt_tokens - u.cached_tokens) * 0.15 + u.cached_tokens * 0.075 + u.completion_tokens * 0.6)
+        / 1e6
+        for u in usage
+    )
+    assert len(usage) == 2 and sum(u.cost_usd for u in usage) == pytest.approx(full / 2)
+    assert (
+        batch_cli("score", "--date", "2025-06-03", "--batch")
+        == "2025-06-03: nothing to submit, every paper is scored already\n"
+    )
+    app.engine.dispose()
+
+
+def test_late_batch_is_cancelled_and_scored_synchronously(batch_cli, fake_openai: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+    fake_openai.batch_ready = False
+    batch_cli("score", "--date", "2025-06-03", "--batch")
+    out = batch_cli("score", "--date", "2025-06-03", "--collect", "--deadline", "2000-01-01T00:00")
+    assert (
+        out
+        == "2025-06-03: 0 scores collected from the batch, the rest synchronously; 1 distinct criteria complete\n"
+    )
+    assert fake_openai.batches["batch_1"]["status"] == "cancelled"
+    assert len(fake_openai.requests) == 2  # the 20 forwarded papers, asked directly

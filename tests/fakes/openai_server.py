@@ -39,6 +39,9 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     seen_prefixes: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    batch_ready: bool = True  # batches complete when first polled; False: they never do
+    files: dict[str, bytes] = field(default_factory=dict)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -119,6 +122,66 @@ class FakeOpenAI:
             return '{"papers": [{"ARXIVID": "oops", "RELEVANCE": }'
         return json.dumps({"papers": rows})
 
+    def upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
+        """POST /files: keep the multipart body's file part."""
+        boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
+        for part in raw.split(b"--" + boundary):
+            head, _, data = part.partition(b"\r\n\r\n")
+            if b"filename=" in head:
+                file_id = f"file-{len(self.files) + 1}"
+                self.files[file_id] = data.removesuffix(b"\r\n")
+                return {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(self.files[file_id]),
+                    "created_at": int(time.time()),
+                    "filename": "batch.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                }
+        raise ValueError("no file part")
+
+    def batch(self, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        """POST /batches, GET /batches/{id}, POST /batches/{id}/cancel."""
+        if path == "/v1/batches":
+            batch_id = f"batch_{len(self.batches) + 1}"
+            self.batches[batch_id] = {
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": body["endpoint"],  # type: ignore[index]
+                "input_file_id": body["input_file_id"],
+                "completion_window": "24h",  # type: ignore[index]
+                "created_at": int(time.time()),
+                "status": "validating",
+                "metadata": body.get("metadata"),  # type: ignore[union-attr]
+            }
+            return self.batches[batch_id]
+        batch_id = path.split("/")[3]
+        batch = self.batches[batch_id]
+        if path.endswith("/cancel"):
+            batch["status"] = "cancelled"
+        elif self.batch_ready and batch["status"] != "cancelled":
+            lines = []
+            for line in self.files[batch["input_file_id"]].decode().splitlines():
+                request = json.loads(line)
+                status, _headers, payload = self.answer(request["body"])
+                lines.append(
+                    json.dumps(
+                        {
+                            "id": f"req-{len(lines)}",
+                            "custom_id": request["custom_id"],
+                            "response": {"status_code": status, "body": payload},
+                            "error": None,
+                        }
+                    )
+                )
+            output_id = f"file-{len(self.files) + 1}"
+            self.files[output_id] = "\n".join(lines).encode()
+            batch.update(status="completed", output_file_id=output_id)
+        else:
+            batch["status"] = "in_progress"
+        return batch
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -127,14 +190,30 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if self.path.rstrip("/") != "/v1/chat/completions":
-                    status, headers, payload = 404, {}, {"error": {"message": "not found"}}
+                raw = self.rfile.read(length)
+                path = self.path.rstrip("/")
+                if path == "/v1/chat/completions":
+                    self._send(*fake.answer(json.loads(raw or b"{}")))
+                elif path == "/v1/files":
+                    self._send(200, {}, fake.upload(self.headers["Content-Type"], raw))
+                elif path.startswith("/v1/batches"):
+                    self._send(200, {}, fake.batch(path, json.loads(raw or b"{}")))
                 else:
-                    status, headers, payload = fake.answer(body)
-                data = json.dumps(payload).encode()
+                    self._send(404, {}, {"error": {"message": "not found"}})
+
+            def do_GET(self) -> None:
+                path = self.path.rstrip("/")
+                if path.startswith("/v1/batches/"):
+                    self._send(200, {}, fake.batch(path, None))
+                elif path.startswith("/v1/files/") and path.endswith("/content"):
+                    self._send(200, {}, fake.files[path.split("/")[3]], raw=True)
+                else:
+                    self._send(404, {}, {"error": {"message": "not found"}})
+
+            def _send(self, status: int, headers: dict[str, str], payload: Any, raw: bool = False) -> None:
+                data = payload if raw else json.dumps(payload).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
