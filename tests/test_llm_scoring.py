@@ -310,8 +310,8 @@ def test_late_batch_is_cancelled_and_scored_synchronously(batch_cli, fake_openai
     batch_cli("score", "--date", "2025-06-03", "--batch")
     out = batch_cli("score", "--date", "2025-06-03", "--collect", "--deadline", "2000-01-01T00:00")
     assert (
-        out
-        == "2025-06-03: 0 scores collected from the batch, the rest synchronously; 1 distinct criteria complete\n"
+        out == "2025-06-03: 0 scores collected from the batch, the rest synchronously; "
+        "1 distinct criteria complete\n"
     )
     assert fake_openai.batches["batch_1"]["status"] == "cancelled"
     assert len(fake_openai.requests) == 2  # the 20 forwarded papers, asked directly
