@@ -315,3 +315,44 @@ def test_late_batch_is_cancelled_and_scored_synchronously(batch_cli, fake_openai
     )
     assert fake_openai.batches["batch_1"]["status"] == "cancelled"
     assert len(fake_openai.requests) == 2  # the 20 forwarded papers, asked directly
+
+
+def test_global_budget_is_shared_by_all_users(
+    settings: Settings, listing_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    app = llm_app(settings, listing_path, fake_openai.base_url, llm_daily_budget_usd=1e-9, llm_concurrency=1)
+    digest_for(app, "alice")  # the first call is allowed, then the budget is spent
+    first = len(fake_openai.requests)
+    later = digest_for(app, "bob", criteria="graph neural networks")
+    assert first == 1 and len(fake_openai.requests) == 1
+    assert any("daily LLM budget was reached" in n for n in later.notes)
+    assert later.scorer == "llm:gpt-4o-mini+offline"
+
+
+def test_text_and_markdown_show_cost_and_scorer_notes(
+    settings: Settings, listing_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    from core.digest.render_markdown import render_markdown
+    from core.digest.render_text import render_text
+
+    app = llm_app(settings, listing_path, fake_openai.base_url)
+    with app.sessions() as session, session.begin():
+        profile, _ = add_local_user(
+            session, "alice", criteria=CRITERIA, categories=["cs.LG"], min_relevance=1, min_novelty=1
+        )
+        session.flush()
+        digest = app.builder.build(session, profiles.to_view(profile), DAY)
+    u = digest.usage
+    text = render_text(digest)
+    assert (
+        f"LLM gpt-4o-mini: {u.prompt_tokens} prompt + {u.completion_tokens} completion tokens, ${u.cost_usd:.4f}"
+        in text
+    )
+    assert "Note: 40 of 40 papers were rated by gpt-4o-mini" in text
+    markdown = render_markdown(digest)
+    assert "| *[gpt-4o-mini]* | Prompt | Completion | Total |" in markdown
+    assert (
+        f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {u.prompt_tokens + u.completion_tokens} |"
+        in markdown
+    )
+    assert "*Scorer: llm:gpt-4o-mini.* 40 of 40 papers were rated" in markdown
