@@ -19,6 +19,7 @@ from core.digest.build import DigestBuilder
 from core.ingest.arxiv_source import ArxivSource
 from core.ingest.polite import RetryPolicy
 from core.ingest.service import Ingestor, PaperSource
+from core.preferences import Preferences
 from core.scoring import Scorer, get_scorer
 from core.scoring.llm.scorer import LlmScorer
 from core.scoring.service import ScoringService
@@ -83,7 +84,7 @@ def build_app(
         daily_budget_usd=settings.llm_daily_budget_usd,
         user_daily_budget_usd=settings.llm_user_daily_budget_usd,
     )
-    builder = DigestBuilder(scoring=scoring)
+    builder = DigestBuilder(scoring=scoring, preferences=Preferences())
     return App(
         settings=settings,
         engine=engine,

@@ -179,3 +179,24 @@ def to_paper(row: PaperRow) -> Paper:
         primary_category=row.primary_category,
         comment=row.comment,
     )
+
+
+def recent_papers(session: Session, limit: int) -> list[Paper]:
+    """The most recently announced papers, oldest first (the learned models' corpus)."""
+    query = select(PaperRow).order_by(col(PaperRow.announced_on).desc(), col(PaperRow.id)).limit(limit)
+    return [to_paper(row) for row in reversed(session.exec(query).all())]
+
+
+def papers_announced_on(session: Session, days: Iterable[dt.date]) -> dict[str, list[Paper]]:
+    """The papers first announced on each of `days`, by ISO date."""
+    wanted = sorted(set(days))
+    query = select(PaperRow).where(col(PaperRow.announced_on).in_(wanted)).order_by(col(PaperRow.id))
+    found: dict[str, list[Paper]] = {d.isoformat(): [] for d in wanted}
+    for row in session.exec(query):
+        found[row.announced_on.isoformat()].append(to_paper(row))
+    return found
+
+
+def announced_on(session: Session, ids: Sequence[str]) -> dict[str, dt.date]:
+    query = select(PaperRow.id, PaperRow.announced_on).where(col(PaperRow.id).in_(list(ids)))
+    return dict(session.exec(query).all())

@@ -17,6 +17,7 @@ from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
 from core.errors import NotFoundError
 from core.models import FRESH_TYPES, Paper, ProfileView
+from core.preferences import CORPUS_LIMIT, Adjustment, Preferences
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
 from storage import feedback
@@ -40,8 +41,11 @@ class DayData:
 
 
 class DigestBuilder:
-    def __init__(self, *, scoring: ScoringService, cached_days: int = 3) -> None:
+    def __init__(
+        self, *, scoring: ScoringService, preferences: Preferences | None = None, cached_days: int = 3
+    ) -> None:
         self.scoring = scoring
+        self.preferences = preferences
         self._days: OrderedDict[tuple[dt.date, dt.datetime | None], DayData] = OrderedDict()
         self._cached_days = cached_days
 
@@ -70,7 +74,10 @@ class DigestBuilder:
         scored = self.scoring.scores_for(
             session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
         )
-        selection = select(profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions)
+        adjustment = self._adjustment(session, profile, data.papers)
+        selection = select(
+            profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions, adjustment=adjustment
+        )
         entries = selection.ranked() if ranked_all else selection.entries
         return Digest(
             day=day,
@@ -84,6 +91,21 @@ class DigestBuilder:
             notes=scored.notes,
             ranked_all=ranked_all,
         )
+
+    def _adjustment(self, session: Session, profile: ProfileView, papers: list[Paper]) -> Adjustment | None:
+        """What the user's ratings add to each paper; None without ratings (cold start)."""
+        if self.preferences is None or not papers:
+            return None
+        ratings = feedback.ratings(session, profile.id)
+        if not ratings:
+            return None
+        self.preferences.fit_corpus(paper_store.recent_papers(session, CORPUS_LIMIT))
+        rated = paper_store.get_papers(session, list(ratings))
+        days = set(paper_store.announced_on(session, list(rated)).values())
+        taste = self.preferences.taste(
+            profile.id, ratings, rated, lambda: paper_store.papers_announced_on(session, days)
+        )
+        return None if taste is None else self.preferences.adjust(taste, papers)
 
     def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:
         key = (day, version)

@@ -13,10 +13,19 @@ class Entry:
     paper: Paper
     score: PaperScore
     reason: str  # author match | criteria | feedback
+    boost: float = 0.0  # relevance points the user's ratings add (or take away)
+    like: str | None = None  # the title of a liked paper this one resembles
 
     @property
     def total(self) -> float:
-        return float(self.score.relevance + self.score.novelty)
+        return round(self.score.relevance + self.score.novelty + self.boost, 2)
+
+    @property
+    def explanation(self) -> str:
+        """The comment, and when ratings moved the paper up, which liked paper it resembles."""
+        if self.reason == "feedback" and self.like:
+            return f"{self.score.comment} (ranked up by your ratings: like “{self.like}”)"
+        return self.score.comment
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ def _paper(entry: Entry) -> dict[str, Any]:
     p, s = entry.paper, entry.score
     return {
         "id": p.id, "title": p.title, "authors": list(p.authors), "relevance": s.relevance,
-        "novelty": s.novelty, "score": entry.total, "comment": s.comment, "reason": entry.reason,
+        "novelty": s.novelty, "score": entry.total, "comment": entry.explanation, "reason": entry.reason,
     }  # fmt: skip
 
 

@@ -73,7 +73,7 @@ def _section(n: int, e: Entry) -> list[str]:
         f"**ArXiv ID:** {p.id}", "",
         f"**Authors:** {', '.join(p.authors)}", "",
         f"**Abstract:** {p.abstract}", "",
-        f"**Comment:** {'Author match' if e.reason == 'author match' else s.comment}", "",
+        f"**Comment:** {'Author match' if e.reason == 'author match' else e.explanation}", "",
     ]  # fmt: skip
     if e.reason != "author match":
         lines += [f"**Relevance:** {s.relevance}", f"**Novelty:** {s.novelty}", ""]

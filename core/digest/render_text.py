@@ -49,5 +49,5 @@ def _entry_lines(number: int, entry: Entry) -> list[str]:
         f"{number}. {p.title}",
         f"   {short_authors(p.authors)}",
         f"   {p.url}",
-        f"   relevance {s.relevance} · novelty {s.novelty} · {entry.reason}: {s.comment}",
+        f"   relevance {s.relevance} · novelty {s.novelty} · {entry.reason}: {entry.explanation}",
     ]

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,11 @@ from core.digest.model import Entry
 from core.models import ProfileView
 from core.scoring.ranking import Ranking
 from core.scoring.text import stems
+
+if TYPE_CHECKING:
+    from core.preferences import Adjustment
+
+FEEDBACK_REASON_POINTS = 1.0  # a paper ranked up by this much is there because of the ratings
 
 
 def normalise_name(name: str) -> tuple[str, ...]:
@@ -62,9 +68,12 @@ def select(
     *,
     candidates: np.ndarray,
     mentions: Callable[[str], np.ndarray],
+    adjustment: Adjustment | None = None,
 ) -> Selection:
-    """Apply the profile's rules to the papers marked in `candidates` (a boolean mask)."""
+    """Apply the profile's rules to the papers marked in `candidates` (a boolean mask);
+    `adjustment` adds the relevance points learned from the user's ratings."""
     papers = ranking.papers
+    boost = adjustment.points if adjustment is not None else np.zeros(len(papers))
     pinned = np.zeros(len(papers), dtype=bool)
     if profile.authors:
         pinned = candidates & np.array(
@@ -75,9 +84,10 @@ def select(
         kept &= ~mentions(word)
     if profile.keywords_require:
         kept &= np.logical_or.reduce([mentions(w) for w in profile.keywords_require])
-    total = ranking.relevance + ranking.novelty
-    order = np.lexsort((-ranking.value, -ranking.relevance, -total))  # best first
-    passing = kept & (ranking.relevance >= profile.min_relevance) & (ranking.novelty >= profile.min_novelty)
+    relevance = ranking.relevance + boost
+    total = relevance + ranking.novelty
+    order = np.lexsort((-ranking.value, -relevance, -total))  # best first
+    passing = kept & (relevance >= profile.min_relevance) & (ranking.novelty >= profile.min_novelty)
     pinned_order = [i for i in order if pinned[i]]
     passing_order = [i for i in order if passing[i]]
     chosen = pinned_order + passing_order[: max(0, profile.top_n - len(pinned_order))]
@@ -94,3 +104,9 @@ def select(
         closest=closest,
         ranked=lambda: entries([i for i in order if pinned[i]] + [i for i in order if kept[i]]),
     )
+
+
+def _reason(pinned: bool, boost: float) -> str:
+    if pinned:
+        return "author match"
+    return "feedback" if boost >= FEEDBACK_REASON_POINTS else "criteria"

@@ -1,0 +1,142 @@
+"""What each user likes beyond their written criteria, learned from their 👍/👎.
+
+A logistic regression per user over TF-IDF features of the stored corpus: 👍 papers are
+positives, 👎 papers and a sample of unrated papers from the same days are negatives. Its
+score is blended into the criteria score with a weight that grows with the number of ratings,
+so a user without ratings ranks exactly as before. The LLM still scores only the criteria, so
+its cache stays shared; the learned model only re-ranks. Models are retrained only when a
+user's ratings change.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from core.models import Paper
+from core.scoring.offline import zscore
+
+MAX_WEIGHT = 1.5  # at most this many points of relevance, per standard deviation of taste
+HALF_WEIGHT_AT = 30  # ratings at which the learned score gets half its full weight
+UNRATED_PER_DAY = 20
+UNRATED_WEIGHT = 0.5
+CORPUS_LIMIT = 20_000
+
+
+def text_of(paper: Paper) -> str:
+    return f"{paper.title}. {paper.title}. {paper.abstract}"
+
+
+@dataclass
+class Taste:
+    """A trained user model and the liked papers it can name in explanations."""
+
+    model: LogisticRegression
+    ratings: int
+    liked: list[Paper]
+    liked_vectors: sparse.csr_matrix
+
+    @property
+    def weight(self) -> float:
+        return MAX_WEIGHT * self.ratings / (self.ratings + HALF_WEIGHT_AT)
+
+
+@dataclass
+class Adjustment:
+    """Per paper of a day: the relevance points feedback adds, and the liked paper it resembles."""
+
+    points: np.ndarray
+    nearest_liked: list[str | None]
+
+
+class Preferences:
+    def __init__(self, *, cached_users: int = 2000) -> None:
+        self._vectorizer: TfidfVectorizer | None = None
+        self._corpus_key: int | None = None
+        self._tastes: OrderedDict[tuple[int, tuple[tuple[str, int], ...]], Taste | None] = OrderedDict()
+        self._cached_users = cached_users
+
+    def fit_corpus(self, corpus: Sequence[Paper]) -> None:
+        """The shared feature space; refitted only when the stored corpus grew by a tenth."""
+        size = len(corpus)
+        if self._vectorizer is not None and self._corpus_key and size <= self._corpus_key * 1.1:
+            return
+        texts = [text_of(p) for p in corpus[-CORPUS_LIMIT:]]
+        self._vectorizer = TfidfVectorizer(
+            stop_words="english",
+            sublinear_tf=True,
+            ngram_range=(1, 2),
+            min_df=2 if len(texts) >= 50 else 1,
+            max_features=100_000,
+        )
+        self._vectorizer.fit(texts)
+        self._corpus_key = size
+        self._tastes.clear()
+
+    def vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        assert self._vectorizer is not None, "fit_corpus first"
+        return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
+
+    def taste(
+        self,
+        profile_id: int,
+        ratings: dict[str, int],
+        papers: dict[str, Paper],
+        unrated: Callable[[], dict[str, list[Paper]]],
+    ) -> Taste | None:
+        """The user's model, trained once per distinct set of ratings (`unrated` is only
+        loaded when training)."""
+        key = (profile_id, tuple(sorted(ratings.items())))
+        if key in self._tastes:
+            self._tastes.move_to_end(key)
+            return self._tastes[key]
+        taste = self._train(profile_id, ratings, papers, unrated())
+        self._tastes[key] = taste
+        while len(self._tastes) > self._cached_users:
+            self._tastes.popitem(last=False)
+        return taste
+
+    def _train(
+        self,
+        profile_id: int,
+        ratings: dict[str, int],
+        papers: dict[str, Paper],
+        unrated_by_day: dict[str, list[Paper]],
+    ) -> Taste | None:
+        rated = [(papers[pid], vote) for pid, vote in ratings.items() if pid in papers]
+        liked = [p for p, vote in rated if vote > 0]
+        if not liked:
+            return None  # nothing to move towards; 👎 alone only say what the criteria already do
+        rng = random.Random(profile_id)
+        rated_ids = {p.id for p, _ in rated}
+        extra: list[Paper] = []
+        for day_papers in unrated_by_day.values():
+            pool = [p for p in day_papers if p.id not in rated_ids]
+            extra.extend(rng.sample(pool, min(UNRATED_PER_DAY, len(pool))))
+        samples = [p for p, _ in rated] + extra
+        labels = [vote > 0 for _, vote in rated] + [False] * len(extra)
+        if all(labels):
+            return None
+        weights = [1.0] * len(rated) + [UNRATED_WEIGHT] * len(extra)
+        model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
+        model.fit(self.vectors(samples), labels, sample_weight=weights)
+        return Taste(model=model, ratings=len(rated), liked=liked, liked_vectors=self.vectors(liked))
+
+    def adjust(self, taste: Taste, papers: Sequence[Paper]) -> Adjustment:
+        """Relevance points per paper (zero mean over the day) and the most similar liked paper."""
+        vectors = self.vectors(papers)
+        points = taste.weight * zscore(taste.model.decision_function(vectors))
+        similarity = (vectors @ taste.liked_vectors.T).toarray()
+        best = similarity.argmax(axis=1)
+        nearest = [
+            taste.liked[j].title if similarity[i, j] > 0.1 and taste.liked[j].id != papers[i].id else None
+            for i, j in enumerate(best)
+        ]
+        return Adjustment(points=points, nearest_liked=nearest)
