@@ -279,7 +279,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     app = _app()
     with app.sessions() as session:
         local_profile(session, args.user)  # unknown users get the one-line error
-    chat(app.commands, args.user, sys.stdin, sys.stdout)
+    chat(app.commands, args.user, sys.stdin, sys.stdout, files=Path.cwd())
     return 0
 
 

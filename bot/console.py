@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from core.commands.core import Caller, CommandCore
@@ -13,8 +14,11 @@ def console_caller(name: str) -> Caller:
     return Caller(identity=Identity(platform="console", platform_id=name, display_name=name))
 
 
-def chat(core: CommandCore, name: str, lines: Iterable[str], out: TextIO) -> int:
-    """Answer every non-empty line; returns how many commands failed."""
+def chat(
+    core: CommandCore, name: str, lines: Iterable[str], out: TextIO, *, files: Path | None = None
+) -> int:
+    """Answer every non-empty line; attachments (charts, BibTeX) are written into `files`.
+    Returns how many commands failed."""
     caller = console_caller(name)
     failures = 0
     for line in lines:
@@ -23,5 +27,9 @@ def chat(core: CommandCore, name: str, lines: Iterable[str], out: TextIO) -> int
         reply = core.handle(caller, line.rstrip("\n"))
         failures += not reply.ok
         out.write(reply.text.rstrip("\n") + "\n")
+        if reply.attachment is not None and files is not None:
+            path = files / reply.attachment[0]
+            path.write_bytes(reply.attachment[1])
+            out.write(f"(saved {path})\n")
         out.flush()
     return failures

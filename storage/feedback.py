@@ -67,3 +67,30 @@ def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: S
     row.attempts += 1
     row.sent_at = dt.datetime.now(dt.UTC)
     return row
+
+
+def shown_per_day(session: Session, *, profile_id: int, since: dt.date) -> dict[dt.date, int]:
+    """Papers delivered, counted on the day each digest was sent."""
+    query = select(Delivery.sent_at, Delivery.paper_ids).where(
+        Delivery.profile_id == profile_id, Delivery.state == "sent"
+    )
+    shown: dict[dt.date, int] = {}
+    for moment, ids in session.exec(query):
+        if moment is not None and moment.date() >= since:
+            shown[moment.date()] = shown.get(moment.date(), 0) + len(ids)
+    return shown
+
+
+def votes_per_day(
+    session: Session, *, profile_id: int, since: dt.date
+) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
+    """👍 and 👎 counted on the day each vote was last cast."""
+    up: dict[dt.date, int] = {}
+    down: dict[dt.date, int] = {}
+    query = select(Rating.updated_at, Rating.value).where(Rating.profile_id == profile_id)
+    for moment, value in session.exec(query):
+        day = moment.date()
+        if day >= since:
+            target = up if value > 0 else down
+            target[day] = target.get(day, 0) + 1
+    return up, down

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core import feedback
 from core.commands import validate
 from core.commands.core import Context, Reply
 from core.digest.render_text import render_text
 from core.errors import InputError
+from core.stats import stats_png
 from storage import feedback as feedback_store
 from storage import papers as paper_store
 from storage import profiles
@@ -68,3 +71,34 @@ def export(ctx: Context, _args: str) -> Reply:
         return Reply("Nothing to export yet: press 👍 on papers you want to keep.")
     text = feedback.bibtex(liked)
     return Reply(text, attachment=("paperbot-saved.bib", text.encode()))
+
+
+STATS_DAYS = 28
+
+
+def stats(ctx: Context, _args: str) -> Reply:
+    profile = ctx.require_profile()
+    assert profile.id is not None
+    today = dt.datetime.now(dt.UTC).date()
+    since = today - dt.timedelta(days=STATS_DAYS - 1)
+    shown = feedback_store.shown_per_day(ctx.session, profile_id=profile.id, since=since)
+    up, down = feedback_store.votes_per_day(ctx.session, profile_id=profile.id, since=since)
+    days = [since + dt.timedelta(days=n) for n in range(STATS_DAYS)]
+    liked, disliked = sum(up.values()), sum(down.values())
+    share = f" ({liked / (liked + disliked):.0%} liked)" if liked + disliked else ""
+    text = f"Last {STATS_DAYS} days: {sum(shown.values())} papers shown, {liked} 👍, {disliked} 👎{share}."
+    png = stats_png(days=days, shown=shown, up=up, down=down)
+    return Reply(text, attachment=("paperbot-stats.png", png))
+
+
+def forget(ctx: Context, args: str) -> Reply:
+    profile = ctx.editable_profile()
+    assert profile.id is not None
+    count = len(feedback_store.ratings(ctx.session, profile.id))
+    if args.strip().lower() != "yes":
+        return Reply(
+            f"This deletes your {count} ratings and what paperbot learned from them. "
+            "Send /forget yes to confirm."
+        )
+    feedback_store.clear_ratings(ctx.session, profile.id)
+    return Reply(f"Forgot {count} ratings; your digests rank by your topics alone again.")

@@ -27,6 +27,8 @@ COMMANDS: dict[str, Command] = {
     "/export": Command(reading.export, "/export", "BibTeX of your 👍 papers"),
     "/up": Command(reading.up, "/up <arxiv id>", "👍 a paper"),
     "/down": Command(reading.down, "/down <arxiv id>", "👎 a paper"),
+    "/forget": Command(reading.forget, "/forget", "delete your ratings (asks first)"),
+    "/stats": Command(reading.stats, "/stats", "your last weeks as a chart"),
 }
 
 

@@ -21,7 +21,7 @@ from core.scoring.text import stems
 if TYPE_CHECKING:
     from core.preferences import Adjustment
 
-FEEDBACK_REASON_POINTS = 1.0  # a paper ranked up by this much is there because of the ratings
+FEEDBACK_REASON_POINTS = 0.5  # a paper ranked up by half a point or more is there because of ratings
 
 
 def normalise_name(name: str) -> tuple[str, ...]:
@@ -94,7 +94,14 @@ def select(
 
     def entries(indices: Iterable[int]) -> list[Entry]:
         return [
-            Entry(papers[i], ranking.score(i), "author match" if pinned[i] else "criteria") for i in indices
+            Entry(
+                papers[i],
+                ranking.score(i),
+                _reason(pinned[i], boost[i]),
+                boost=round(float(boost[i]), 2),
+                like=adjustment.nearest_liked[i] if adjustment is not None else None,
+            )
+            for i in indices
         ]
 
     closest = [] if chosen else entries([i for i in order if kept[i]][:3])
