@@ -21,7 +21,20 @@ TOPICS = {
     "vision": "convolutional networks classify image pixels and detect objects in photographs",
     "audio": "speech models turn audio waveforms and spectrograms into acoustic tokens",
 }
-FILLER = "we study a learning method, train models and report experiments on benchmarks".split()
+FILLER = [
+    "we",
+    "study",
+    "a",
+    "learning",
+    "method,",
+    "train",
+    "models",
+    "and",
+    "report",
+    "experiments",
+    "on",
+    "benchmarks",
+]
 DAY1, DAY2 = dt.date(2025, 6, 2), dt.date(2025, 6, 3)
 
 
