@@ -71,3 +71,15 @@ def local_profile(session: Session, name: str) -> Profile:
             f"unknown user {name!r}; create it with `paperbot user add {name} --topics-file PATH`"
         )
     return profile
+
+
+def set_reachable(
+    session: Session, *, platform: str, platform_id: str, reachable: bool, workspace: str = ""
+) -> None:
+    """Mark a profile (in)active: a user who blocked the bot is skipped until they /start again."""
+    profile = profiles.find(
+        session, Identity(platform=platform, platform_id=platform_id, workspace=workspace)
+    )
+    if profile is not None:
+        profile.active = reachable
+        profiles.touch(profile)

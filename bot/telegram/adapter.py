@@ -1,0 +1,201 @@
+"""Wiring between python-telegram-bot and the command core; runs inside a shared asyncio loop.
+
+Incoming: commands become core commands (the group's admins alone may change a group's
+profile), button presses become ratings. Outgoing: replies and digests as HTML messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from html import escape
+
+from sqlmodel import Session
+from telegram import BotCommand, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram.render import ButtonSigner, digest_messages, with_vote
+from core.accounts import set_reachable
+from core.commands.core import Caller, CommandCore, Reply
+from core.commands.registry import COMMANDS
+from core.digest.model import Digest
+from storage.profiles import Identity
+
+log = logging.getLogger(__name__)
+ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+NETWORK_RETRIES = 3
+NETWORK_BACKOFF = 1.0
+
+
+def button_secret(token: str) -> bytes:
+    return hashlib.sha256(b"paperbot-buttons:" + token.encode()).digest()
+
+
+class TelegramAdapter:
+    def __init__(
+        self,
+        *,
+        core: CommandCore,
+        token: str,
+        base_url: str,
+        sessions: Callable[[], Session],
+        rate_limit: bool = True,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        port: int = 8000,
+    ) -> None:
+        self.core = core
+        self._sessions = sessions
+        self.signer = ButtonSigner(button_secret(token))
+        self._webhook = (webhook_url, webhook_secret, port)
+        defaults = Defaults(
+            parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        )
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base_url)
+            .base_file_url(base_url.replace("/bot", "/file/bot"))
+            .defaults(defaults)
+        )
+        if rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        self.app: Application = builder.build()
+        self.app.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
+        self.app.add_handler(CallbackQueryHandler(self.on_button))
+        self.app.add_error_handler(self.on_error)
+
+    async def start(self) -> None:
+        """Start by hand (not run_polling) so the scheduler and Slack share the loop."""
+        await self.app.initialize()
+        await self.app.bot.set_my_commands(
+            [BotCommand(name.lstrip("/"), c.summary[:256]) for name, c in COMMANDS.items()]
+        )
+        url, secret, port = self._webhook
+        if url:
+            await self.app.updater.start_webhook(
+                listen="0.0.0.0",
+                port=port,
+                url_path="telegram",  # type: ignore[union-attr]
+                webhook_url=url,
+                secret_token=secret,
+            )
+        else:
+            await self.app.updater.start_polling()  # type: ignore[union-attr]
+        await self.app.start()
+
+    async def stop(self) -> None:
+        if self.app.updater and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def caller(self, update: Update) -> Caller:
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None
+        private = chat.type == ChatType.PRIVATE
+        identity = Identity(
+            platform="telegram",
+            platform_id=str(chat.id),
+            kind="user" if private else "group",
+            display_name=(user.full_name if private and user else chat.title or str(chat.id)),
+        )
+        if private or user is None:
+            return Caller(identity)
+        member = await self.app.bot.get_chat_member(chat.id, user.id)
+        return Caller(identity, may_edit=member.status in ADMINS)
+
+    async def on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        if not message.text.startswith("/"):
+            if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+                await message.reply_text("I understand commands; send /help to see them.")
+            return
+        caller = await self.caller(update)
+        reply = await asyncio.to_thread(self.core.handle, caller, message.text)
+        await self.send_reply(message, reply)
+
+    async def send_reply(self, message: Message, reply: Reply) -> None:
+        if reply.digest is not None:
+            await self.send_digest(message.chat_id, reply.digest)
+            return
+        if reply.attachment is not None:
+            name, content = reply.attachment
+            if name.endswith(".png"):
+                await message.reply_photo(content, caption=escape(reply.text[:1000]))
+            else:
+                await message.reply_document(content, filename=name, caption=f"{len(content)} bytes")
+            return
+        await message.reply_text(escape(reply.text[:4000]))
+
+    async def send_digest(
+        self, chat_id: int, digest: Digest, votes: dict[str, int] | None = None
+    ) -> list[int]:
+        """Send a digest; returns the message ids. A user who blocked the bot is marked
+        unreachable (until they /start again) and Forbidden is raised."""
+        sent = []
+        try:
+            for text, markup in digest_messages(digest, signer=self.signer, chat_id=chat_id, votes=votes):
+                message = await self._send_with_retries(chat_id, text, markup)
+                sent.append(message.message_id)
+        except Forbidden:
+            await asyncio.to_thread(self._unreachable, chat_id)
+            raise
+        return sent
+
+    async def _send_with_retries(self, chat_id: int, text: str, markup: object) -> Message:
+        """Network errors are retried with backoff; flood limits are the rate limiter's job."""
+        for attempt in range(NETWORK_RETRIES + 1):
+            try:
+                return await self.app.bot.send_message(chat_id, text, reply_markup=markup)  # type: ignore[arg-type]
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest) or attempt == NETWORK_RETRIES:
+                    raise
+                log.warning("network error sending to %s (%s); retrying", chat_id, exc)
+                await asyncio.sleep(NETWORK_BACKOFF * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unreachable(self, chat_id: int) -> None:
+        with self._sessions() as session, session.begin():
+            set_reachable(session, platform="telegram", platform_id=str(chat_id), reachable=False)
+
+    async def on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.message is None:
+            return
+        chat_id = query.message.chat.id
+        vote = self.signer.verify(chat_id, query.data)
+        if vote is None:
+            await query.answer("This button is no longer valid.")
+            return
+        caller = await self.caller(update)
+        command = f"/{'up' if vote.value > 0 else 'down'} {vote.paper_id}"
+        reply = await asyncio.to_thread(self.core.handle, Caller(caller.identity), command)
+        await query.answer(("👍 saved" if vote.value > 0 else "👎 saved") if reply.ok else reply.text[:190])
+        markup = getattr(query.message, "reply_markup", None)
+        if reply.ok and markup is not None:
+            await query.edit_message_reply_markup(with_vote(markup, vote, self.signer, chat_id))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one place errors land: log them and keep the bot up."""
+        error = context.error
+        if isinstance(error, TelegramError):
+            log.warning("Telegram error: %s", error)
+        else:
+            log.error("handler failed for %r", update, exc_info=error)

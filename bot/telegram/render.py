@@ -1,0 +1,141 @@
+"""Core digests as Telegram messages: HTML, split at paper boundaries, signed vote buttons.
+
+Every piece of paper text is escaped; no message exceeds Telegram's 4096 characters; each
+button's callback_data (≤ 64 bytes) carries the paper and the vote with an HMAC bound to the
+chat, so a button cannot be replayed in another chat or edited to rate another paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from core.digest.model import Digest, Entry
+from core.digest.render_text import cost_line, short_authors
+
+MAX_TEXT = 4096
+SIGNATURE_BYTES = 9  # 12 base64 characters
+
+
+@dataclass(frozen=True)
+class Vote:
+    paper_id: str
+    value: int  # +1 or -1
+
+
+class ButtonSigner:
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _signature(self, chat_id: int, paper_id: str, value: int) -> str:
+        message = f"{chat_id}:{paper_id}:{value}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()[:SIGNATURE_BYTES]
+        return base64.urlsafe_b64encode(digest).decode()
+
+    def data(self, chat_id: int, paper_id: str, value: int) -> str:
+        data = f"{'+' if value > 0 else '-'}{paper_id}|{self._signature(chat_id, paper_id, value)}"
+        assert len(data.encode()) <= 64
+        return data
+
+    def verify(self, chat_id: int, data: str | None) -> Vote | None:
+        """The vote a button stands for, or None when it was forged or belongs elsewhere."""
+        if not data or data[0] not in "+-" or "|" not in data:
+            return None
+        paper_id, _, signature = data[1:].partition("|")
+        value = 1 if data[0] == "+" else -1
+        expected = self._signature(chat_id, paper_id, value)
+        return Vote(paper_id, value) if hmac.compare_digest(expected, signature) else None
+
+
+def header(digest: Digest) -> str:
+    t = digest.totals
+    lines = [
+        f"<b>paperbot · {digest.day.isoformat()}</b>",
+        f"{len(digest.entries)} papers · {t.arxiv} on arXiv · {t.scanned} scanned · {t.relevant} relevant",
+    ]
+    if line := cost_line(digest):
+        lines.append(escape(line))
+    lines.extend(f"<i>{escape(n)}</i>" for n in digest.notes)
+    return "\n".join(lines)
+
+
+def paper_block(number: int, entry: Entry) -> str:
+    p, s = entry.paper, entry.score
+    return (
+        f'{number}. <a href="{escape(p.url)}">{escape(p.title)}</a>\n'
+        f"{escape(short_authors(p.authors))}\n"
+        f"<i>{escape(entry.explanation)}</i>\n"
+        f"relevance {s.relevance} · novelty {s.novelty} · {escape(entry.reason)}"
+    )
+
+
+def keyboard(
+    signer: ButtonSigner, chat_id: int, numbered: list[tuple[int, Entry]], votes: dict[str, int]
+) -> InlineKeyboardMarkup:
+    rows = []
+    for number, entry in numbered:
+        vote = votes.get(entry.paper.id, 0)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{'✅ ' if vote > 0 else ''}👍 {number}",
+                    callback_data=signer.data(chat_id, entry.paper.id, 1),
+                ),
+                InlineKeyboardButton(
+                    f"{'✅ ' if vote < 0 else ''}👎 {number}",
+                    callback_data=signer.data(chat_id, entry.paper.id, -1),
+                ),
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def digest_messages(
+    digest: Digest, *, signer: ButtonSigner, chat_id: int, votes: dict[str, int] | None = None
+) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """Messages for one digest, each ≤ 4096 characters, split only between papers."""
+    votes = votes or {}
+    if digest.status == "quiet":
+        return [(f"{digest.day.isoformat()}: no arXiv announcement (weekend or holiday).", None)]
+    entries = digest.entries
+    first = header(digest)
+    if digest.status == "empty":
+        first += "\n\nNothing passed your thresholds today. The closest papers were:"
+        entries = digest.closest
+    messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
+    text, numbered = first, []
+    for number, entry in enumerate(entries, start=1):
+        block = paper_block(number, entry)
+        if len(text) + 2 + len(block) > MAX_TEXT and numbered:
+            messages.append((text, keyboard(signer, chat_id, numbered, votes)))
+            text, numbered = "", []
+        text = f"{text}\n\n{block}" if text else block
+        numbered.append((number, entry))
+    messages.append((text[:MAX_TEXT], keyboard(signer, chat_id, numbered, votes) if numbered else None))
+    return messages
+
+
+def with_vote(
+    markup: InlineKeyboardMarkup, vote: Vote, signer: ButtonSigner, chat_id: int
+) -> InlineKeyboardMarkup:
+    """The same keyboard with `vote` marked on its paper's row (and the other choice unmarked)."""
+    rows = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for button in row:
+            target = signer.verify(
+                chat_id, button.callback_data if isinstance(button.callback_data, str) else None
+            )
+            label = button.text.removeprefix("✅ ")
+            if target is not None and target.paper_id == vote.paper_id and target.value == vote.value:
+                label = f"✅ {label}"
+            elif target is not None and target.paper_id != vote.paper_id and button.text.startswith("✅ "):
+                label = button.text
+            buttons.append(InlineKeyboardButton(label, callback_data=button.callback_data))
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows)

@@ -1,0 +1,294 @@
+"""The Telegram adapter with the real python-telegram-bot Application against a fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.telegram.adapter import TelegramAdapter
+from core.bootstrap import App
+from storage.tables import Profile, Rating
+from tests.conftest import DAY
+from tests.fakes.telegram_server import FakeTelegram, parse_html
+
+ALICE, GROUP, ADMIN, MEMBER = 1001, -2002, 3003, 4004
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(app: App, fake_telegram: FakeTelegram, listing_path: Path) -> AsyncIterator[TelegramAdapter]:
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    adapter = TelegramAdapter(
+        core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url, sessions=app.sessions
+    )
+    await adapter.app.initialize()
+    yield adapter
+    await adapter.app.shutdown()
+
+
+def message_update(chat: int, text: str, user: int | None = None) -> dict[str, Any]:
+    sender = user or chat
+    command = text.split()[0] if text.startswith("/") else ""
+    return {
+        "update_id": next(_ids),
+        "message": {
+            "message_id": next(_ids),
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": chat, "type": "private"}
+            if chat > 0
+            else {"id": chat, "type": "group", "title": "Lab"},
+            "from": {"id": sender, "is_bot": False, "first_name": "Ann"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}] if command else [],
+        },
+    }
+
+
+def button_update(chat: int, data: str, markup: dict[str, Any], user: int | None = None) -> dict[str, Any]:
+    return {
+        "update_id": next(_ids),
+        "callback_query": {
+            "id": str(next(_ids)),
+            "chat_instance": "ci",
+            "data": data,
+            "from": {"id": user or chat, "is_bot": False, "first_name": "Ann"},
+            "message": {
+                "message_id": 77,
+                "date": int(time.time()),
+                "text": "digest",
+                "reply_markup": markup,
+                "chat": {"id": chat, "type": "private" if chat > 0 else "group", "title": "Lab"},
+            },
+        },
+    }
+
+
+async def send(bot: TelegramAdapter, update: dict[str, Any]) -> None:
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))
+
+
+async def say(bot: TelegramAdapter, fake: FakeTelegram, chat: int, text: str, user: int | None = None) -> str:
+    before = len(fake.sent())
+    await send(bot, message_update(chat, text, user))
+    return "\n".join(parse_html(m["text"])[0] for m in fake.sent()[before:])  # as the user sees it
+
+
+async def test_command_transcript(bot: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    assert "send /start first" in await say(bot, fake_telegram, ALICE, "/topics")
+    assert "Welcome to paperbot" in await say(bot, fake_telegram, ALICE, "/start")
+    assert "1. sparse autoencoders" in await say(bot, fake_telegram, ALICE, "/topics set sparse autoencoders")
+    assert "Unknown command /nope; send /help" in await say(bot, fake_telegram, ALICE, "/nope")
+    assert "/threshold <relevance> <novelty>" in await say(bot, fake_telegram, ALICE, "/help")
+    assert "Give two numbers" in await say(bot, fake_telegram, ALICE, "/threshold 7")
+    assert "Unknown time zone" in await say(bot, fake_telegram, ALICE, "/tz Mars/Base")
+    assert "I understand commands" in await say(bot, fake_telegram, ALICE, "hello")
+    huge = await say(bot, fake_telegram, ALICE, "/topics set " + "x" * 5000)
+    assert "too long" in huge
+    assert fake_telegram.rejected == []
+
+
+async def digest_markup(bot: TelegramAdapter, fake: FakeTelegram, chat: int) -> dict[str, Any]:
+    await say(bot, fake, chat, "/start")
+    await say(bot, fake, chat, "/threshold 1 1")
+    await say(bot, fake, chat, "/digest 2025-06-03")
+    return fake.sent()[-1]["reply_markup"]
+
+
+async def test_digest_has_html_and_vote_buttons(bot: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    markup = await digest_markup(bot, fake_telegram, ALICE)
+    message = fake_telegram.sent()[-1]
+    assert message["parse_mode"] == "HTML" and parse_html(message["text"])[0].startswith(
+        "paperbot · 2025-06-03"
+    )
+    assert len(markup["inline_keyboard"]) == 10
+    assert [b["text"] for b in markup["inline_keyboard"][0]] == ["👍 1", "👎 1"]
+    assert all(len(b["callback_data"].encode()) <= 64 for row in markup["inline_keyboard"] for b in row)
+    assert fake_telegram.rejected == []
+
+
+async def test_long_digests_split_between_papers(bot: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    await say(bot, fake_telegram, ALICE, "/start")
+    await say(bot, fake_telegram, ALICE, "/threshold 1 1")
+    await say(bot, fake_telegram, ALICE, "/top 40")
+    before = len(fake_telegram.sent())
+    await send(bot, message_update(ALICE, "/digest 2025-06-03"))
+    parts = fake_telegram.sent()[before:]
+    assert len(parts) >= 2 and fake_telegram.rejected == []
+    rows = sum(len(p["reply_markup"]["inline_keyboard"]) for p in parts)
+    assert rows == 40
+    assert parts[1]["text"].split(". ", 1)[0].isdigit()  # a continuation starts with a paper
+
+
+async def test_vote_and_changed_vote(bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App) -> None:
+    markup = await digest_markup(bot, fake_telegram, ALICE)
+    up, down = (b["callback_data"] for b in markup["inline_keyboard"][0])
+    paper_id = up[1:].split("|")[0]
+    await send(bot, button_update(ALICE, up, markup))
+    assert fake_telegram.sent("answerCallbackQuery")[-1]["text"] == "👍 saved"
+    edited = fake_telegram.sent("editMessageReplyMarkup")[-1]["reply_markup"]["inline_keyboard"][0]
+    assert [b["text"] for b in edited] == ["✅ 👍 1", "👎 1"]
+    await send(bot, button_update(ALICE, down, {"inline_keyboard": [edited]}))
+    edited = fake_telegram.sent("editMessageReplyMarkup")[-1]["reply_markup"]["inline_keyboard"][0]
+    assert [b["text"] for b in edited] == ["👍 1", "✅ 👎 1"]
+    with app.sessions() as session:
+        votes = session.exec(select(Rating.paper_id, Rating.value)).all()
+    assert votes == [(paper_id, -1)]
+
+
+async def test_tampered_and_transplanted_buttons_change_nothing(
+    bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App
+) -> None:
+    markup = await digest_markup(bot, fake_telegram, ALICE)
+    up = markup["inline_keyboard"][0][0]["callback_data"]
+    other = markup["inline_keyboard"][1][0]["callback_data"].split("|")[0][1:]
+    await send(bot, button_update(ALICE, f"+{other}|{up.split('|')[1]}", markup))  # another paper
+    await send(bot, button_update(ALICE, "-" + up[1:], markup))  # the other vote
+    await say(bot, fake_telegram, 5005, "/start")
+    await send(bot, button_update(5005, up, markup))  # a button from another chat
+    answers = [a["text"] for a in fake_telegram.sent("answerCallbackQuery")]
+    assert answers == ["This button is no longer valid."] * 3
+    with app.sessions() as session:
+        assert session.exec(select(Rating)).all() == []
+
+
+async def test_blocked_user_is_marked_inactive_until_start(
+    bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App
+) -> None:
+    await digest_markup(bot, fake_telegram, ALICE)
+    fake_telegram.blocked.add(ALICE)
+    digest = await asyncio.to_thread(_digest, app)
+    with pytest.raises(Forbidden):
+        await bot.send_digest(ALICE, digest)
+    assert not _profile(app, ALICE).active
+    fake_telegram.blocked.clear()
+    await say(bot, fake_telegram, ALICE, "/start")
+    assert _profile(app, ALICE).active
+
+
+async def test_flood_limit_is_waited_out(bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App) -> None:
+    await digest_markup(bot, fake_telegram, ALICE)
+    fake_telegram.flood = [1]
+    before = len(fake_telegram.sent())
+    started = time.monotonic()
+    ids = await bot.send_digest(ALICE, await asyncio.to_thread(_digest, app))
+    assert len(ids) == 1 and time.monotonic() - started >= 1
+    assert len(fake_telegram.sent()) - before == 2  # refused once with 429, then delivered
+    assert fake_telegram.rejected[-1] == ("sendMessage", "Too Many Requests: retry after 1")
+
+
+async def test_only_group_admins_change_the_group(bot: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    fake_telegram.admins[GROUP] = {ADMIN}
+    assert "Welcome" in await say(bot, fake_telegram, GROUP, "/start", user=ADMIN)
+    assert "Only an admin" in await say(bot, fake_telegram, GROUP, "/top 3", user=MEMBER)
+    assert "at most 3 papers" in await say(bot, fake_telegram, GROUP, "/top 3", user=ADMIN)
+    assert "at most 3 papers" in await say(bot, fake_telegram, GROUP, "/top", user=MEMBER)
+
+
+async def test_stats_photo_and_export_document(bot: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
+    markup = await digest_markup(bot, fake_telegram, ALICE)
+    await send(bot, button_update(ALICE, markup["inline_keyboard"][0][0]["callback_data"], markup))
+    await send(bot, message_update(ALICE, "/stats"))
+    photo = fake_telegram.sent("sendPhoto")[-1]
+    assert photo["photo"].startswith(b"\x89PNG") and "1 👍" in photo["caption"]
+    await send(bot, message_update(ALICE, "/export"))
+    assert fake_telegram.sent("sendDocument")[-1]["document"].startswith(b"@misc{arXiv:")
+
+
+async def test_polling_and_command_menu(app: App, fake_telegram: FakeTelegram) -> None:
+    adapter = TelegramAdapter(
+        core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url, sessions=app.sessions
+    )
+    fake_telegram.updates.append(message_update(ALICE, "/start"))
+    await adapter.start()
+    try:
+        for _ in range(200):
+            if fake_telegram.sent():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await adapter.stop()
+    assert "Welcome to paperbot" in fake_telegram.sent()[0]["text"]
+    menu = fake_telegram.sent("setMyCommands")[0]["commands"]
+    assert {"command": "digest", "description": "the digest of a day"} in menu
+
+
+def _digest(app: App):  # type: ignore[no-untyped-def]
+    from storage import profiles
+    from storage.profiles import Identity
+
+    with app.sessions() as session, session.begin():
+        view = profiles.to_view(profiles.find(session, Identity("telegram", str(ALICE))))  # type: ignore[arg-type]
+        return app.builder.build(session, view, DAY)
+
+
+def _profile(app: App, chat: int) -> Profile:
+    with app.sessions() as session:
+        return session.exec(select(Profile).where(Profile.platform_id == str(chat))).one()
+
+
+async def test_webhook_mode_refuses_requests_without_the_secret(
+    app: App, fake_telegram: FakeTelegram
+) -> None:
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    adapter = TelegramAdapter(
+        core=app.commands,
+        token=fake_telegram.token,
+        base_url=fake_telegram.base_url,
+        sessions=app.sessions,
+        webhook_url="https://bot.example/telegram",
+        webhook_secret="s3cret",
+        port=port,
+    )
+    await adapter.start()
+
+    def post(secret: str | None) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/telegram",
+            method="POST",
+            data=json.dumps(message_update(ALICE, "/start")).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        if secret:
+            request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        assert await asyncio.to_thread(post, None) == 403
+        assert await asyncio.to_thread(post, "wrong") == 403
+        assert fake_telegram.sent() == []
+        assert await asyncio.to_thread(post, "s3cret") == 200
+        for _ in range(200):
+            if fake_telegram.sent():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await adapter.stop()
+    hook = fake_telegram.sent("setWebhook")[0]
+    assert hook["url"] == "https://bot.example/telegram" and hook["secret_token"] == "s3cret"
+    assert "Welcome to paperbot" in fake_telegram.sent()[0]["text"]
