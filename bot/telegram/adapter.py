@@ -17,7 +17,6 @@ from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -27,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.telegram.pacing import PacedRateLimiter
 from bot.telegram.render import ButtonSigner, digest_messages, with_vote
 from core.accounts import set_reachable
 from core.commands.core import Caller, CommandCore, Reply
@@ -53,6 +53,7 @@ class TelegramAdapter:
         base_url: str,
         sessions: Callable[[], Session],
         rate_limit: bool = True,
+        messages_per_second: float = 29.0,  # Telegram allows about 30; keep a margin
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         port: int = 8000,
@@ -72,7 +73,7 @@ class TelegramAdapter:
             .defaults(defaults)
         )
         if rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+            builder = builder.rate_limiter(PacedRateLimiter(messages_per_second=messages_per_second))
         self.app: Application = builder.build()
         self.app.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
         self.app.add_handler(CallbackQueryHandler(self.on_button))

@@ -82,6 +82,9 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)  # messages delivered
+    overall_limit: int | None = None  # messages per any 1-second window, as Telegram enforces
+    _recent: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _message_id: int = 0
 
@@ -164,6 +167,14 @@ class FakeTelegram:
         return message
 
     def _check_send(self, method: str, p: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if self.overall_limit is not None:
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.overall_limit:
+                return self._fail(
+                    method, 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
+                )
+            self._recent.append(now)
         if self.flood:
             wait = self.flood.pop(0)
             return self._fail(
@@ -187,7 +198,9 @@ class FakeTelegram:
                 return self._fail("sendMessage", 400, error)
         if not 1 <= len(text) <= 4096:
             return self._fail("sendMessage", 400, "Bad Request: message is too long")
-        return 200, {"ok": True, "result": self._message(p, text)}
+        message = self._message(p, text)
+        self.accepted.append(message)
+        return 200, {"ok": True, "result": message}
 
     def _sendPhoto(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if (refused := self._check_send("sendPhoto", p)) is not None:
