@@ -362,7 +362,14 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
-    raise InputError("`paperbot run` (the delivery worker) is not part of this version yet")
+    import asyncio
+
+    from bot.run import configured_services, run
+
+    app = _app()
+    configured_services(app)  # a one-line error before anything starts
+    asyncio.run(run(app))
+    return 0
 
 
 COMMANDS = {

@@ -292,3 +292,39 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
     hook = fake_telegram.sent("setWebhook")[0]
     assert hook["url"] == "https://bot.example/telegram" and hook["secret_token"] == "s3cret"
     assert "Welcome to paperbot" in fake_telegram.sent()[0]["text"]
+
+
+async def test_paperbot_run_starts_the_configured_adapter(settings, fake_telegram: FakeTelegram) -> None:  # type: ignore[no-untyped-def]
+    from pydantic import SecretStr
+
+    from bot.run import run
+    from core.bootstrap import build_app
+
+    app = build_app(
+        settings.model_copy(
+            update={
+                "telegram_bot_token": SecretStr(fake_telegram.token),
+                "telegram_api_base_url": fake_telegram.base_url,
+            }
+        )
+    )
+    fake_telegram.updates.append(message_update(ALICE, "/start"))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(app, stop=stop))
+    for _ in range(200):
+        if fake_telegram.sent():
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert "Welcome to paperbot" in fake_telegram.sent()[0]["text"]
+    app.engine.dispose()
+
+
+def test_paperbot_run_without_adapters_is_one_line(env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err == (
+        "paperbot: error: no adapter is configured: set TELEGRAM_BOT_TOKEN (see .env.example)\n"
+    )
