@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -31,6 +32,8 @@ PACED_ENDPOINTS = frozenset(
 class PacedRateLimiter(AIORateLimiter):
     def __init__(self, *, messages_per_second: float, max_retries: int = 3) -> None:
         super().__init__(overall_max_rate=0, max_retries=0)  # pacing replaces the bucket; retries are ours
+        # the parent logs every RetryAfter as an exception; here they are expected and retried
+        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
         self._retries = max_retries
         self._interval = 1.0 / messages_per_second
         self._next = 0.0
