@@ -78,6 +78,14 @@ def button_update(chat: int, data: str, markup: dict[str, Any], user: int | None
     }
 
 
+async def wait_for_reply(fake: FakeTelegram, seconds: float = 4.0) -> None:
+    """Until the bot has sent something (it answers updates it fetched itself)."""
+    for _ in range(int(seconds / 0.02)):
+        if fake.sent():
+            return
+        await asyncio.sleep(0.02)
+
+
 async def send(bot: TelegramAdapter, update: dict[str, Any]) -> None:
     await bot.app.process_update(Update.de_json(update, bot.app.bot))
 
@@ -216,10 +224,7 @@ async def test_polling_and_command_menu(app: App, fake_telegram: FakeTelegram) -
     fake_telegram.updates.append(message_update(ALICE, "/start"))
     await adapter.start()
     try:
-        for _ in range(200):
-            if fake_telegram.sent():
-                break
-            await asyncio.sleep(0.02)
+        await wait_for_reply(fake_telegram)
     finally:
         await adapter.stop()
     assert "Welcome to paperbot" in fake_telegram.sent()[0]["text"]
@@ -283,10 +288,7 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
         assert await asyncio.to_thread(post, "wrong") == 403
         assert fake_telegram.sent() == []
         assert await asyncio.to_thread(post, "s3cret") == 200
-        for _ in range(200):
-            if fake_telegram.sent():
-                break
-            await asyncio.sleep(0.02)
+        await wait_for_reply(fake_telegram)
     finally:
         await adapter.stop()
     hook = fake_telegram.sent("setWebhook")[0]
@@ -311,10 +313,7 @@ async def test_paperbot_run_starts_the_configured_adapter(settings, fake_telegra
     fake_telegram.updates.append(message_update(ALICE, "/start"))
     stop = asyncio.Event()
     task = asyncio.create_task(run(app, stop=stop))
-    for _ in range(200):
-        if fake_telegram.sent():
-            break
-        await asyncio.sleep(0.02)
+    await wait_for_reply(fake_telegram)
     stop.set()
     await task
     assert "Welcome to paperbot" in fake_telegram.sent()[0]["text"]

@@ -9,13 +9,14 @@ request is recorded.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
+
+from tests.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -87,27 +88,18 @@ def atom_feed(records: list[tuple[dict[str, Any], int]]) -> bytes:
     ).encode()
 
 
-class FakeArxiv:
+class FakeArxiv(LoopbackServer):
     def __init__(self) -> None:
         self.rss: list[Scripted] = []  # consumed in order; the last one repeats
         self.api: list[Scripted] = []  # scripted API answers before the built ones
         self.papers: dict[str, tuple[dict[str, Any], int]] = {}  # what the API knows
         self.recorded: dict[frozenset[str], bytes] = {}  # id set → recorded real body
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeArxiv:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.address
 
     def _answer(self, path: str, query: dict[str, list[str]]) -> Scripted:
         self.requests.append((path, query))

@@ -15,8 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackServer
 
 Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
 _PAPER = re.compile(r'^\{"id": "(?P<id>[^"]+)", "t": "(?P<t>(?:[^"\\]|\\.)*)"', re.M)
@@ -31,7 +33,7 @@ def default_judge(paper_id: str, text: str) -> tuple[int, int]:
 
 
 @dataclass
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     judge: Judge = default_judge
     script: list[Any] = field(default_factory=list)  # per request: a mode name or (status, headers)
     mode: str = "structured"  # when the script is empty
@@ -44,20 +46,11 @@ class FakeOpenAI:
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.address}/v1"
 
     @property
     def prompt_tokens(self) -> int:
