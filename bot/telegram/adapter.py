@@ -53,7 +53,7 @@ class TelegramAdapter:
         base_url: str,
         sessions: Callable[[], Session],
         rate_limit: bool = True,
-        messages_per_second: float = 28.5,  # Telegram allows about 30; keep a margin for jitter
+        messages_per_second: float = 29.0,  # Telegram allows about 30; keep a margin
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         port: int = 8000,
