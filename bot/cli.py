@@ -101,7 +101,7 @@ def build_parser() -> Parser:
     usage = sub.add_parser("usage", help="LLM tokens and cost of a day, over all users")
     usage.add_argument("--date", type=_date, help="default: today (UTC)")
 
-    sub.add_parser("run", help="production: adapters and scheduler in one process")
+    sub.add_parser("run", help="production: the configured chat adapters in one process")
     return parser
 
 
