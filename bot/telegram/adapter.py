@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.pacing import PacedRateLimiter
+from bot.telegram.pacing import PacedRateLimiter, PacedRequest, Pacer
 from bot.telegram.render import ButtonSigner, digest_messages, with_vote
 from core.accounts import set_reachable
 from core.commands.core import Caller, CommandCore, Reply
@@ -72,8 +72,9 @@ class TelegramAdapter:
             .base_file_url(base_url.replace("/bot", "/file/bot"))
             .defaults(defaults)
         )
+        pacer = Pacer(messages_per_second)
         if rate_limit:
-            builder = builder.rate_limiter(PacedRateLimiter(messages_per_second=messages_per_second))
+            builder = builder.request(PacedRequest(pacer)).rate_limiter(PacedRateLimiter(pacer))
         self.app: Application = builder.build()
         self.app.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
         self.app.add_handler(CallbackQueryHandler(self.on_button))

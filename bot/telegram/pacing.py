@@ -1,8 +1,10 @@
 """Strict pacing for Telegram's overall flood limit.
 
 AIORateLimiter's leaky bucket lets a burst through after a quiet spell, which can exceed
-~30 messages in one second; spacing every message by 1/rate seconds never does. The parent
-class still handles per-group limits and waits out RetryAfter.
+~30 messages in one second. Here every message-sending request is spaced by 1/rate seconds
+at the HTTP layer, right before it goes on the wire, so that coroutines interleaving in the
+library cannot bunch requests that were paced further up. A flood answer (RetryAfter) pauses
+every sender; the limiter retries it, and still applies Telegram's per-group limit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
+from telegram.request import HTTPXRequest
 
 PACED_ENDPOINTS = frozenset(
     {
@@ -29,27 +32,51 @@ PACED_ENDPOINTS = frozenset(
 )
 
 
-class PacedRateLimiter(AIORateLimiter):
-    def __init__(self, *, messages_per_second: float, max_retries: int = 3) -> None:
-        super().__init__(overall_max_rate=0, max_retries=0)  # pacing replaces the bucket; retries are ours
-        # the parent logs every RetryAfter as an exception; here they are expected and retried
-        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
-        self._retries = max_retries
-        self._interval = 1.0 / messages_per_second
+class Pacer:
+    """Spaces actual departures: waiting under the lock means a stalled loop only delays
+    messages, it never lets the overdue ones leave in a burst."""
+
+    def __init__(self, messages_per_second: float) -> None:
+        self.interval = 1.0 / messages_per_second
         self._next = 0.0
         self._lock: asyncio.Lock | None = None
 
-    async def _pace(self) -> None:
-        """Space actual departures: waiting under the lock means a stalled loop only delays
-        messages, it never lets the overdue ones leave in a burst."""
+    async def wait(self) -> None:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             loop = asyncio.get_running_loop()
-            wait = self._next - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next = loop.time() + self._interval
+            delay = self._next - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next = loop.time() + self.interval
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, asyncio.get_running_loop().time() + seconds)
+
+
+class PacedRequest(HTTPXRequest):
+    """The library's HTTP request, paced for message-sending endpoints."""
+
+    def __init__(self, pacer: Pacer, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pacer = pacer
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if url.rsplit("/", 1)[-1] in PACED_ENDPOINTS:
+            await self._pacer.wait()
+        return await super().do_request(url, method, *args, **kwargs)
+
+
+class PacedRateLimiter(AIORateLimiter):
+    """Per-group limits from the parent; RetryAfter waited out here, pausing every sender."""
+
+    def __init__(self, pacer: Pacer, *, max_retries: int = 3) -> None:
+        super().__init__(overall_max_rate=0, max_retries=0)  # the pacer replaces the bucket
+        # the parent logs every RetryAfter as an exception; here they are expected and retried
+        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+        self._pacer = pacer
+        self._retries = max_retries
 
     async def process_request(
         self,
@@ -61,16 +88,12 @@ class PacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         for attempt in range(self._retries + 1):
-            if endpoint in PACED_ENDPOINTS:
-                await self._pace()
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except RetryAfter as exc:
                 if attempt == self._retries:
                     raise
-                wait = _seconds(exc.retry_after)
-                # a flood answer pauses every sender, not just this one
-                self._next = max(self._next, asyncio.get_running_loop().time() + wait)
+                self._pacer.pause(_seconds(exc.retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
 
 
