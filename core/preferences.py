@@ -63,12 +63,12 @@ class Preferences:
         self._tastes: OrderedDict[tuple[int, tuple[tuple[str, int], ...]], Taste | None] = OrderedDict()
         self._cached_users = cached_users
 
-    def fit_corpus(self, corpus: Sequence[Paper]) -> None:
-        """The shared feature space; refitted only when the stored corpus grew by a tenth."""
-        size = len(corpus)
+    def fit_corpus(self, size: int, load: Callable[[], Sequence[Paper]]) -> None:
+        """The shared feature space over the most recent stored papers; `load` runs only when
+        the stored corpus (`size` papers in all) grew by a tenth since the last fit."""
         if self._vectorizer is not None and self._corpus_key and size <= self._corpus_key * 1.1:
             return
-        texts = [text_of(p) for p in corpus[-CORPUS_LIMIT:]]
+        texts = [text_of(p) for p in load()[-CORPUS_LIMIT:]]
         self._vectorizer = TfidfVectorizer(
             stop_words="english",
             sublinear_tf=True,
@@ -88,16 +88,15 @@ class Preferences:
         self,
         profile_id: int,
         ratings: dict[str, int],
-        papers: dict[str, Paper],
-        unrated: Callable[[], dict[str, list[Paper]]],
+        load: Callable[[], tuple[dict[str, Paper], dict[str, list[Paper]]]],
     ) -> Taste | None:
-        """The user's model, trained once per distinct set of ratings (`unrated` is only
-        loaded when training)."""
+        """The user's model, trained once per distinct set of ratings; `load` (the rated
+        papers, and the papers of the days they came from) runs only when training."""
         key = (profile_id, tuple(sorted(ratings.items())))
         if key in self._tastes:
             self._tastes.move_to_end(key)
             return self._tastes[key]
-        taste = self._train(profile_id, ratings, papers, unrated())
+        taste = self._train(profile_id, ratings, *load())
         self._tastes[key] = taste
         while len(self._tastes) > self._cached_users:
             self._tastes.popitem(last=False)

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from core.models import FRESH_TYPES, DayInfo, Listed, Paper
+from core.models import DayInfo, Listed, Paper
 from storage.tables import Announcement, AnnouncementDay
 from storage.tables import Paper as PaperRow
 
@@ -155,10 +155,6 @@ def day_listing(session: Session, day: dt.date) -> list[tuple[Paper, str]]:
     return [(to_paper(row), kind) for row, kind in session.exec(query)]
 
 
-def fresh_papers(listing: Sequence[tuple[Paper, str]]) -> list[Paper]:
-    return [paper for paper, kind in listing if kind in FRESH_TYPES]
-
-
 def get_papers(session: Session, ids: Sequence[str]) -> dict[str, Paper]:
     found: dict[str, Paper] = {}
     for start in range(0, len(ids), 500):
@@ -179,6 +175,10 @@ def to_paper(row: PaperRow) -> Paper:
         primary_category=row.primary_category,
         comment=row.comment,
     )
+
+
+def paper_count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(PaperRow)).one())
 
 
 def recent_papers(session: Session, limit: int) -> list[Paper]:

@@ -157,3 +157,22 @@ def test_stats_is_a_chart(days: App, tmp_path: Path) -> None:
     png = (tmp_path / "paperbot-stats.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
     assert "10 papers shown" in out
+
+
+def test_the_feature_space_is_refitted_only_when_the_corpus_grew() -> None:
+    from core.models import Paper
+    from core.preferences import CORPUS_LIMIT, Preferences
+
+    def papers(word: str, n: int) -> list[Paper]:
+        return [
+            Paper(id=f"{word}{i}", title=f"{word} study", authors=(), abstract=f"{word} methods")
+            for i in range(n)
+        ]
+
+    prefs = Preferences()
+    prefs.fit_corpus(CORPUS_LIMIT + 5_000, lambda: papers("graph", 60))
+    vocabulary = prefs._vectorizer.vocabulary_  # type: ignore[union-attr]
+    prefs.fit_corpus(CORPUS_LIMIT + 5_500, lambda: papers("speech", 60))  # grew by less than a tenth
+    assert "speech" not in prefs._vectorizer.vocabulary_ and "graph" in vocabulary  # type: ignore[union-attr]
+    prefs.fit_corpus(CORPUS_LIMIT + 9_000, lambda: papers("speech", 60))  # beyond the 20,000 cap too
+    assert "speech" in prefs._vectorizer.vocabulary_  # type: ignore[union-attr]

@@ -99,12 +99,16 @@ class DigestBuilder:
         ratings = feedback.ratings(session, profile.id)
         if not ratings:
             return None
-        self.preferences.fit_corpus(paper_store.recent_papers(session, CORPUS_LIMIT))
-        rated = paper_store.get_papers(session, list(ratings))
-        days = set(paper_store.announced_on(session, list(rated)).values())
-        taste = self.preferences.taste(
-            profile.id, ratings, rated, lambda: paper_store.papers_announced_on(session, days)
+        self.preferences.fit_corpus(
+            paper_store.paper_count(session), lambda: paper_store.recent_papers(session, CORPUS_LIMIT)
         )
+
+        def training_data() -> tuple[dict[str, Paper], dict[str, list[Paper]]]:
+            rated = paper_store.get_papers(session, list(ratings))
+            days = set(paper_store.announced_on(session, list(rated)).values())
+            return rated, paper_store.papers_announced_on(session, days)
+
+        taste = self.preferences.taste(profile.id, ratings, training_data)
         return None if taste is None else self.preferences.adjust(taste, papers)
 
     def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:
