@@ -31,7 +31,6 @@ from core.schedule import earliest_delivery
 from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
 from core.scoring.llm.batch import BatchScoring
 from core.settings import Settings
-from storage import feedback as feedback_store
 from storage import migrate, profiles
 from storage import papers as paper_store
 from storage import usage as usage_store
@@ -244,14 +243,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     with app.sessions() as session, session.begin():
         view = profiles.to_view(local_profile(session, args.user))
         _progress(f"Scoring {args.date} for {args.user} …")
-        digest = app.builder.build(session, view, args.date, ranked_all=args.all)
-        if not args.all and digest.status == "digest":
-            feedback_store.record_sent(
-                session,
-                profile_id=view.id,
-                day=args.date,
-                paper_ids=[e.paper.id for e in digest.entries],
-            )
+        if args.all:
+            digest = app.builder.build(session, view, args.date, ranked_all=True)
+        else:
+            digest = app.builder.build_and_record(session, view, args.date)
     renderers = {
         "text": render_text,
         "json": render_json,

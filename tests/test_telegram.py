@@ -153,9 +153,17 @@ async def test_vote_and_changed_vote(bot: TelegramAdapter, fake_telegram: FakeTe
     await send(bot, button_update(ALICE, down, {"inline_keyboard": [edited]}))
     edited = fake_telegram.sent("editMessageReplyMarkup")[-1]["reply_markup"]["inline_keyboard"][0]
     assert [b["text"] for b in edited] == ["👍 1", "✅ 👎 1"]
+    rows = [edited, *markup["inline_keyboard"][1:]]
+    await send(bot, button_update(ALICE, rows[1][0]["callback_data"], {"inline_keyboard": rows}))
+    both = fake_telegram.sent("editMessageReplyMarkup")[-1]["reply_markup"]["inline_keyboard"]
+    assert [[b["text"] for b in row] for row in both[:3]] == [
+        ["👍 1", "✅ 👎 1"],
+        ["✅ 👍 2", "👎 2"],
+        ["👍 3", "👎 3"],
+    ]
     with app.sessions() as session:
-        votes = session.exec(select(Rating.paper_id, Rating.value)).all()
-    assert votes == [(paper_id, -1)]
+        votes = dict(session.exec(select(Rating.paper_id, Rating.value)).all())
+    assert votes[paper_id] == -1 and sorted(votes.values()) == [-1, 1]
 
 
 async def test_tampered_and_transplanted_buttons_change_nothing(

@@ -128,14 +128,12 @@ def with_vote(
     for row in markup.inline_keyboard:
         buttons = []
         for button in row:
-            target = signer.verify(
-                chat_id, button.callback_data if isinstance(button.callback_data, str) else None
-            )
-            label = button.text.removeprefix("✅ ")
-            if target is not None and target.paper_id == vote.paper_id and target.value == vote.value:
-                label = f"✅ {label}"
-            elif target is not None and target.paper_id != vote.paper_id and button.text.startswith("✅ "):
-                label = button.text
+            data = button.callback_data if isinstance(button.callback_data, str) else None
+            target = signer.verify(chat_id, data)
+            label = button.text
+            if target is not None and target.paper_id == vote.paper_id:
+                bare = label.removeprefix("✅ ")
+                label = f"✅ {bare}" if target.value == vote.value else bare
             buttons.append(InlineKeyboardButton(label, callback_data=button.callback_data))
         rows.append(buttons)
     return InlineKeyboardMarkup(rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -29,7 +29,6 @@ class Reply:
     ok: bool = True
     digest: Digest | None = None
     attachment: tuple[str, bytes] | None = None  # (file name, content)
-    data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from core.stats import stats_png
 from storage import feedback as feedback_store
 from storage import papers as paper_store
 from storage import profiles
+from storage.tables import Paper
 
 
 def digest(ctx: Context, args: str) -> Reply:
@@ -24,12 +25,7 @@ def digest(ctx: Context, args: str) -> Reply:
         if latest is None:
             raise InputError("No arXiv day has been ingested yet; try again after the next announcement.")
         day = latest
-    view = profiles.to_view(profile)
-    built = ctx.builder.build(ctx.session, view, day)
-    if built.status == "digest":
-        feedback_store.record_sent(
-            ctx.session, profile_id=view.id, day=day, paper_ids=[e.paper.id for e in built.entries]
-        )
+    built = ctx.builder.build_and_record(ctx.session, profiles.to_view(profile), day)
     return Reply(render_text(built), digest=built)
 
 
@@ -50,13 +46,17 @@ def _rate(ctx: Context, args: str, value: int) -> Reply:
     paper, changed = feedback.rate(ctx.session, profile_id=profile.id, paper_id=ids[0], value=value)
     thumb = "👍" if value > 0 else "👎"
     note = "" if changed else " (unchanged)"
-    return Reply(f"{thumb} {paper.title}{note}", data={"paper_id": paper.id, "vote": value})
+    return Reply(f"{thumb} {paper.title}{note}")
+
+
+def _liked(ctx: Context) -> list[Paper]:
+    profile = ctx.require_profile()
+    assert profile.id is not None
+    return feedback_store.liked_papers(ctx.session, profile.id)
 
 
 def saved(ctx: Context, _args: str) -> Reply:
-    profile = ctx.require_profile()
-    assert profile.id is not None
-    liked = feedback_store.liked_papers(ctx.session, profile.id)
+    liked = _liked(ctx)
     if not liked:
         return Reply("No saved papers yet: press 👍 on a paper (or /up <id>) to save it.")
     lines = [f"{n}. {p.title} — https://arxiv.org/abs/{p.id}" for n, p in enumerate(liked, start=1)]
@@ -64,9 +64,7 @@ def saved(ctx: Context, _args: str) -> Reply:
 
 
 def export(ctx: Context, _args: str) -> Reply:
-    profile = ctx.require_profile()
-    assert profile.id is not None
-    liked = feedback_store.liked_papers(ctx.session, profile.id)
+    liked = _liked(ctx)
     if not liked:
         return Reply("Nothing to export yet: press 👍 on papers you want to keep.")
     text = feedback.bibtex(liked)

@@ -89,8 +89,16 @@ class DigestBuilder:
             entries=entries,
             closest=[] if ranked_all else selection.closest,
             notes=scored.notes,
-            ranked_all=ranked_all,
         )
+
+    def build_and_record(self, session: Session, profile: ProfileView, day: dt.date) -> Digest:
+        """The digest a reader is shown, recorded as sent so its papers never come again."""
+        digest = self.build(session, profile, day)
+        if digest.status == "digest":
+            feedback.record_sent(
+                session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
+            )
+        return digest
 
     def _adjustment(self, session: Session, profile: ProfileView, papers: list[Paper]) -> Adjustment | None:
         """What the user's ratings add to each paper; None without ratings (cold start)."""

@@ -49,4 +49,3 @@ class Digest:
     entries: list[Entry] = field(default_factory=list)
     closest: list[Entry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    ranked_all: bool = False

@@ -3,6 +3,7 @@ as a context manager."""
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -27,3 +28,34 @@ class LoopbackServer:
     def __exit__(self, *_exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that keeps connections alive, reads bodies, replies, and logs nothing."""
+
+    protocol_version = "HTTP/1.1"
+
+    def body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+    def reply(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def reply_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
+        self.reply(status, json.dumps(payload).encode(), headers=headers)
+
+    def log_message(self, *_args: object) -> None:
+        pass

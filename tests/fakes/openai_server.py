@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
 _PAPER = re.compile(r'^\{"id": "(?P<id>[^"]+)", "t": "(?P<t>(?:[^"\\]|\\.)*)"', re.M)
@@ -178,42 +178,27 @@ class FakeOpenAI(LoopbackServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length)
+                raw = self.body()
                 path = self.path.rstrip("/")
                 if path == "/v1/chat/completions":
-                    self._send(*fake.answer(json.loads(raw or b"{}")))
+                    status, headers, payload = fake.answer(json.loads(raw or b"{}"))
+                    self.reply_json(status, payload, headers)
                 elif path == "/v1/files":
-                    self._send(200, {}, fake.upload(self.headers["Content-Type"], raw))
+                    self.reply_json(200, fake.upload(self.headers["Content-Type"], raw))
                 elif path.startswith("/v1/batches"):
-                    self._send(200, {}, fake.batch(path, json.loads(raw or b"{}")))
+                    self.reply_json(200, fake.batch(path, json.loads(raw or b"{}")))
                 else:
-                    self._send(404, {}, {"error": {"message": "not found"}})
+                    self.reply_json(404, {"error": {"message": "not found"}})
 
             def do_GET(self) -> None:
                 path = self.path.rstrip("/")
                 if path.startswith("/v1/batches/"):
-                    self._send(200, {}, fake.batch(path, None))
+                    self.reply_json(200, fake.batch(path, None))
                 elif path.startswith("/v1/files/") and path.endswith("/content"):
-                    self._send(200, {}, fake.files[path.split("/")[3]], raw=True)
+                    self.reply(200, fake.files[path.split("/")[3]], content_type="application/octet-stream")
                 else:
-                    self._send(404, {}, {"error": {"message": "not found"}})
-
-            def _send(self, status: int, headers: dict[str, str], payload: Any, raw: bool = False) -> None:
-                data = payload if raw else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args: object) -> None:
-                pass
+                    self.reply_json(404, {"error": {"message": "not found"}})
 
         return Handler

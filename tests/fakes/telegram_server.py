@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 ALLOWED_TAGS = {
     "b",
@@ -215,23 +215,15 @@ class FakeTelegram(LoopbackServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length)
+                raw = self.body()
                 token, _, method = self.path.removeprefix("/bot").partition("/")
                 if token != fake.token:
                     status, payload = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
                 else:
                     status, payload = fake.call(method, self._params(raw))
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply_json(status, payload)
 
             def _params(self, raw: bytes) -> dict[str, Any]:
                 kind = self.headers.get("Content-Type", "")
@@ -248,9 +240,6 @@ class FakeTelegram(LoopbackServer):
                         fields[name] = payload if part.get_filename() else _value(payload.decode())
                     return fields
                 return {k: _value(v[0]) for k, v in parse_qs(raw.decode()).items()}
-
-            def log_message(self, *_args: object) -> None:
-                pass
 
         return Handler
 

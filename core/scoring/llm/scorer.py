@@ -147,17 +147,15 @@ class LlmScorer:
         return body
 
     def _ask(self, criteria: str, papers: list[Paper]) -> tuple[str, Usage]:
-        request = {"model": self.model, "messages": messages(criteria, papers)}
-        if self._structured:
-            try:
-                response = self.client.chat.completions.create(**self.request_body(criteria, papers))
-            except openai.BadRequestError:
-                log.info("endpoint rejected structured outputs; asking for JSON lines instead")
-                self._structured = False
-                response = self.client.chat.completions.create(**request)
-        else:
-            response = self.client.chat.completions.create(**request)
-        text = response.choices[0].message.content or "" if response.choices else ""
+        try:
+            response = self.client.chat.completions.create(**self.request_body(criteria, papers))
+        except openai.BadRequestError:
+            if not self._structured:
+                raise
+            log.info("endpoint rejected structured outputs; asking for JSON lines instead")
+            self._structured = False
+            response = self.client.chat.completions.create(**self.request_body(criteria, papers))
+        text = (response.choices[0].message.content or "") if response.choices else ""
         return text, usage_of(self.prices, self.model, response.usage)
 
     def _merge(self, base: Ranking, asked: list[int], results: list[BatchResult]) -> ScoredBatch:
