@@ -29,7 +29,6 @@ from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
 from core.schedule import earliest_delivery
 from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
-from core.scoring.llm.batch import BatchScoring
 from core.settings import Settings
 from storage import migrate, profiles
 from storage import papers as paper_store
@@ -303,6 +302,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _score_batch(app: App, day: dt.date, args: argparse.Namespace) -> int:
+    from core.scoring.llm.batch import BatchScoring
+
     batches = BatchScoring(
         sessions=app.sessions, scoring=app.scoring, poll_seconds=app.settings.llm_batch_poll_seconds
     )

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import openai
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -21,7 +20,6 @@ from core.ingest.polite import RetryPolicy
 from core.ingest.service import Ingestor, PaperSource
 from core.preferences import Preferences
 from core.scoring import Scorer, get_scorer
-from core.scoring.llm.scorer import LlmScorer
 from core.scoring.service import ScoringService
 from core.settings import Settings
 from storage import engine as storage_engine
@@ -54,6 +52,9 @@ def default_scorer(settings: Settings) -> Scorer:
     """The LLM scorer when a key is configured, the offline scorer otherwise."""
     if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
         return get_scorer("offline")
+    import openai  # only deployments with a key pay for loading the client
+
+    from core.scoring.llm.scorer import LlmScorer
     client = openai.OpenAI(
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url or None,

@@ -9,7 +9,6 @@ from core.commands import validate
 from core.commands.core import Context, Reply
 from core.digest.render_text import render_text
 from core.errors import InputError
-from core.stats import stats_png
 from storage import feedback as feedback_store
 from storage import papers as paper_store
 from storage import profiles
@@ -85,6 +84,8 @@ def stats(ctx: Context, _args: str) -> Reply:
     liked, disliked = sum(up.values()), sum(down.values())
     share = f" ({liked / (liked + disliked):.0%} liked)" if liked + disliked else ""
     text = f"Last {STATS_DAYS} days: {sum(shown.values())} papers shown, {liked} 👍, {disliked} 👎{share}."
+    from core.stats import stats_png  # matplotlib loads only for the one command that draws
+
     png = stats_png(days=days, shown=shown, up=up, down=down)
     return Reply(text, attachment=("paperbot-stats.png", png))
 
