@@ -99,7 +99,14 @@ def build_parser() -> Parser:
     usage = sub.add_parser("usage", help="LLM tokens and cost of a day, over all users")
     usage.add_argument("--date", type=_date, help="default: today (UTC)")
 
-    sub.add_parser("run", help="production: the configured chat adapters in one process")
+    run = sub.add_parser(
+        "run", help="production: the configured chat adapters, the web server and the daily scheduler"
+    )
+    run.add_argument(
+        "--role", choices=["all", "worker", "web"], default="all",
+        help="worker: scheduler + polling/Socket Mode; web: HTTP endpoints only; all: both (default)",
+    )  # fmt: skip
+    sub.add_parser("status", help="latest announcement, scoring state, today's deliveries and last errors")
     return parser
 
 
@@ -357,14 +364,21 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(_args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.run import configured_services, run
+    from bot.run import run
+
+    asyncio.run(run(_app(), role=args.role))  # configuration errors surface before anything starts
+    return 0
+
+
+def cmd_status(_args: argparse.Namespace) -> int:
+    from core.status import status_lines
 
     app = _app()
-    configured_services(app)  # a one-line error before anything starts
-    asyncio.run(run(app))
+    with app.sessions() as session:
+        print("\n".join(status_lines(session, app.scoring, dt.datetime.now(dt.UTC))))
     return 0
 
 
@@ -379,6 +393,7 @@ COMMANDS = {
     "score": cmd_score,
     "usage": cmd_usage,
     "run": cmd_run,
+    "status": cmd_status,
 }
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def default_scorer(settings: Settings) -> Scorer:
     import openai  # only deployments with a key pay for loading the client
 
     from core.scoring.llm.scorer import LlmScorer
+
     client = openai.OpenAI(
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url or None,

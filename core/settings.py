@@ -58,8 +58,19 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_base_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None  # with the secret: OAuth installs for many workspaces
+    slack_client_secret: SecretStr | None = None
 
     port: int = 8000
+
+    # The daily run (`paperbot run`): ingest after arXiv publishes (US Eastern, Sunday–Thursday),
+    # retry until the feed shows the new day, then a delivery tick every minute.
+    ingest_time: str = Field(default="20:05", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    ingest_retry_minutes: float = Field(default=10.0, gt=0)
+    ingest_retry_hours: float = Field(default=6.0, ge=0)
+    delivery_concurrency: int = Field(default=64, ge=1, le=1000)
+    delivery_max_attempts: int = Field(default=4, ge=1, le=20)
+    delivery_retry_minutes: float = Field(default=2.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -54,6 +54,15 @@ def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[
     return {paper_id for ids in session.exec(query) for paper_id in ids}
 
 
+def latest_sent(session: Session, profile_id: int) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.profile_id == profile_id, Delivery.state == "sent")
+        .order_by(col(Delivery.digest_date).desc())
+    )
+    return session.exec(query).first()
+
+
 def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> Delivery:
     """Mark the digest of `day` as delivered with these papers (re-sending updates it)."""
     row = session.exec(

@@ -106,3 +106,11 @@ def replace_scores(
         prompt_version=prompt_version,
         scorer=scorer,
     )
+
+
+def fingerprints_scored(session: Session, paper_ids: Sequence[str], *, scorer: str) -> set[str]:
+    """The criteria fingerprints that have stored scores by `scorer` for any of these papers."""
+    if not paper_ids:
+        return set()
+    query = select(Score.fingerprint).where(col(Score.paper_id).in_(list(paper_ids)), Score.scorer == scorer)
+    return set(session.exec(query.distinct()))

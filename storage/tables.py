@@ -122,7 +122,10 @@ class Rating(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One digest per profile and digest date: the exactly-once claim and what was sent."""
 
-    __table_args__ = (UniqueConstraint("profile_id", "digest_date"),)
+    __table_args__ = (
+        UniqueConstraint("profile_id", "digest_date"),
+        Index("ix_delivery_state", "digest_date", "state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     profile_id: int = Field(foreign_key="profile.id", index=True)
@@ -133,6 +136,8 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     error: str | None = None
     created_at: dt.datetime = Field(default_factory=_now)
+    claimed_at: dt.datetime | None = None
+    next_attempt_at: dt.datetime | None = None  # a failure that will be retried; None: final
     sent_at: dt.datetime | None = None
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 from telegram import Update
-from telegram.error import Forbidden
 
 from bot.telegram.adapter import TelegramAdapter
 from core.bootstrap import App
+from core.deliver.sender import Unreachable
 from storage.tables import Profile, Rating
 from tests.conftest import DAY
 from tests.fakes.telegram_server import FakeTelegram, parse_html
@@ -188,7 +188,7 @@ async def test_blocked_user_is_marked_inactive_until_start(
     await digest_markup(bot, fake_telegram, ALICE)
     fake_telegram.blocked.add(ALICE)
     digest = await asyncio.to_thread(_digest, app)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Unreachable):
         await bot.send_digest(ALICE, digest)
     assert not _profile(app, ALICE).active
     fake_telegram.blocked.clear()
@@ -258,13 +258,12 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
     app: App, fake_telegram: FakeTelegram
 ) -> None:
     import json
-    import socket
     import urllib.error
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from bot.web import WebServer
+
+    web = WebServer(port=0, host="127.0.0.1")
     adapter = TelegramAdapter(
         core=app.commands,
         token=fake_telegram.token,
@@ -272,9 +271,11 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
         sessions=app.sessions,
         webhook_url="https://bot.example/telegram",
         webhook_secret="s3cret",
-        port=port,
+        web=web,
     )
     await adapter.start()
+    await web.start()
+    port = web.port
 
     def post(secret: str | None) -> int:
         request = urllib.request.Request(
@@ -298,6 +299,7 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
         assert await asyncio.to_thread(post, "s3cret") == 200
         await wait_for_reply(fake_telegram)
     finally:
+        await web.stop()
         await adapter.stop()
     hook = fake_telegram.sent("setWebhook")[0]
     assert hook["url"] == "https://bot.example/telegram" and hook["secret_token"] == "s3cret"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from html import escape
 
+from aiohttp import web
 from sqlmodel import Session
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -26,11 +28,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.buttons import ButtonSigner, button_secret
 from bot.telegram.pacing import PacedRateLimiter, PacedRequest, Pacer
-from bot.telegram.render import ButtonSigner, digest_messages, with_vote
+from bot.telegram.render import digest_messages, with_vote
+from bot.web import WebServer
 from core.accounts import set_reachable
 from core.commands.core import Caller, CommandCore, Reply
 from core.commands.registry import COMMANDS
+from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
 from storage.profiles import Identity
 
@@ -38,10 +43,7 @@ log = logging.getLogger(__name__)
 ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF = 1.0
-
-
-def button_secret(token: str) -> bytes:
-    return hashlib.sha256(b"paperbot-buttons:" + token.encode()).digest()
+WEBHOOK_PATH = "/telegram"
 
 
 class TelegramAdapter:
@@ -56,12 +58,21 @@ class TelegramAdapter:
         messages_per_second: float = 29.0,  # Telegram allows about 30; keep a margin
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
-        port: int = 8000,
+        web: WebServer | None = None,
+        receive: bool = True,
     ) -> None:
         self.core = core
         self._sessions = sessions
         self.signer = ButtonSigner(button_secret(token))
-        self._webhook = (webhook_url, webhook_secret, port)
+        self._receive = receive
+        self._webhook_url = webhook_url
+        self._webhook_secret = (
+            webhook_secret or hashlib.sha256(b"paperbot-webhook:" + token.encode()).hexdigest()
+        )
+        if receive and webhook_url:
+            if web is None:
+                raise ValueError("webhook mode needs the process's web server")
+            web.route("POST", WEBHOOK_PATH, self._webhook)
         defaults = Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         )
@@ -81,23 +92,31 @@ class TelegramAdapter:
         self.app.add_error_handler(self.on_error)
 
     async def start(self) -> None:
-        """Start by hand (not run_polling) so the scheduler and Slack share the loop."""
+        """Start by hand (not run_polling) so the scheduler and Slack share the loop. Without
+        `receive` the bot only sends (the worker when another process takes the webhook)."""
         await self.app.initialize()
+        if not self._receive:
+            return
         await self.app.bot.set_my_commands(
             [BotCommand(name.lstrip("/"), c.summary[:256]) for name, c in COMMANDS.items()]
         )
-        url, secret, port = self._webhook
-        if url:
-            await self.app.updater.start_webhook(
-                listen="0.0.0.0",
-                port=port,
-                url_path="telegram",  # type: ignore[union-attr]
-                webhook_url=url,
-                secret_token=secret,
-            )
+        if self._webhook_url:
+            await self.app.bot.set_webhook(self._webhook_url, secret_token=self._webhook_secret)
         else:
             await self.app.updater.start_polling()  # type: ignore[union-attr]
         await self.app.start()
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """Updates Telegram posts to the webhook; the secret header proves they come from it."""
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), self._webhook_secret.encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(await request.json(), self.app.bot)
+        except ValueError:
+            return web.Response(status=400)
+        await self.app.update_queue.put(update)
+        return web.Response()
 
     async def stop(self) -> None:
         if self.app.updater and self.app.updater.running:
@@ -119,7 +138,7 @@ class TelegramAdapter:
         if private or user is None:
             return Caller(identity)
         member = await self.app.bot.get_chat_member(chat.id, user.id)
-        return Caller(identity, may_edit=member.status in ADMINS)
+        return Caller(identity, may_edit=member.status in ADMINS, member=str(user.id))
 
     async def on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -149,17 +168,27 @@ class TelegramAdapter:
     async def send_digest(
         self, chat_id: int, digest: Digest, votes: dict[str, int] | None = None
     ) -> list[int]:
-        """Send a digest; returns the message ids. A user who blocked the bot is marked
-        unreachable (until they /start again) and Forbidden is raised."""
-        sent = []
+        """Send a digest; returns the message ids."""
+        progress = Progress()
+        await self._send(chat_id, digest, progress, votes)
+        return [int(m) for m in progress.done]
+
+    async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None:
+        """For the delivery worker: resumes after the messages in `progress`."""
+        await self._send(int(identity.platform_id), digest, progress)
+
+    async def _send(
+        self, chat_id: int, digest: Digest, progress: Progress, votes: dict[str, int] | None = None
+    ) -> None:
+        """A user who blocked the bot is marked unreachable (until they /start again)."""
+        messages = digest_messages(digest, signer=self.signer, chat_id=chat_id, votes=votes)
         try:
-            for text, markup in digest_messages(digest, signer=self.signer, chat_id=chat_id, votes=votes):
+            for text, markup in messages[len(progress.done) :]:
                 message = await self._send_with_retries(chat_id, text, markup)
-                sent.append(message.message_id)
-        except Forbidden:
+                await progress.accepted(str(message.message_id))
+        except Forbidden as exc:
             await asyncio.to_thread(self._unreachable, chat_id)
-            raise
-        return sent
+            raise Unreachable(f"Telegram chat {chat_id} blocked the bot") from exc
 
     async def _send_with_retries(self, chat_id: int, text: str, markup: object) -> Message:
         """Network errors are retried with backoff; flood limits are the rate limiter's job."""
@@ -182,7 +211,7 @@ class TelegramAdapter:
         if query is None or query.message is None:
             return
         chat_id = query.message.chat.id
-        vote = self.signer.verify(chat_id, query.data)
+        vote = self.signer.verify(str(chat_id), query.data)
         if vote is None:
             await query.answer("This button is no longer valid.")
             return

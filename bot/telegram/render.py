@@ -7,49 +7,15 @@ chat, so a button cannot be replayed in another chat or edited to rate another p
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from dataclasses import dataclass
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import ButtonSigner, Vote
 from core.digest.model import Digest, Entry
 from core.digest.render_text import cost_line, short_authors
 
 MAX_TEXT = 4096
-SIGNATURE_BYTES = 9  # 12 base64 characters
-
-
-@dataclass(frozen=True)
-class Vote:
-    paper_id: str
-    value: int  # +1 or -1
-
-
-class ButtonSigner:
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def _signature(self, chat_id: int, paper_id: str, value: int) -> str:
-        message = f"{chat_id}:{paper_id}:{value}".encode()
-        digest = hmac.new(self._secret, message, hashlib.sha256).digest()[:SIGNATURE_BYTES]
-        return base64.urlsafe_b64encode(digest).decode()
-
-    def data(self, chat_id: int, paper_id: str, value: int) -> str:
-        data = f"{'+' if value > 0 else '-'}{paper_id}|{self._signature(chat_id, paper_id, value)}"
-        assert len(data.encode()) <= 64
-        return data
-
-    def verify(self, chat_id: int, data: str | None) -> Vote | None:
-        """The vote a button stands for, or None when it was forged or belongs elsewhere."""
-        if not data or data[0] not in "+-" or "|" not in data:
-            return None
-        paper_id, _, signature = data[1:].partition("|")
-        value = 1 if data[0] == "+" else -1
-        expected = self._signature(chat_id, paper_id, value)
-        return Vote(paper_id, value) if hmac.compare_digest(expected, signature) else None
 
 
 def header(digest: Digest) -> str:
@@ -84,11 +50,11 @@ def keyboard(
             [
                 InlineKeyboardButton(
                     f"{'✅ ' if vote > 0 else ''}👍 {number}",
-                    callback_data=signer.data(chat_id, entry.paper.id, 1),
+                    callback_data=signer.data(str(chat_id), entry.paper.id, 1),
                 ),
                 InlineKeyboardButton(
                     f"{'✅ ' if vote < 0 else ''}👎 {number}",
-                    callback_data=signer.data(chat_id, entry.paper.id, -1),
+                    callback_data=signer.data(str(chat_id), entry.paper.id, -1),
                 ),
             ]
         )
@@ -129,7 +95,7 @@ def with_vote(
         buttons = []
         for button in row:
             data = button.callback_data if isinstance(button.callback_data, str) else None
-            target = signer.verify(chat_id, data)
+            target = signer.verify(str(chat_id), data)
             label = button.text
             if target is not None and target.paper_id == vote.paper_id:
                 bare = label.removeprefix("✅ ")

@@ -6,9 +6,10 @@ database. Any error leaves the profile as it was and becomes one line of text.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -16,7 +17,9 @@ from core.commands import validate
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.errors import InputError, PaperbotError
-from storage import profiles
+from core.models import Paper, ProfileView
+from storage import feedback, profiles
+from storage import papers as paper_store
 from storage.profiles import Identity
 from storage.tables import Profile
 
@@ -32,11 +35,23 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Overview:
+    profile: ProfileView | None
+    latest_day: dt.date | None = None
+    latest: list[Paper] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Caller:
-    """Who sent the command, and whether they may change the profile they talk to."""
+    """Who sent the command, and whether they may change the profile they talk to.
+
+    `identity` names the profile (a person, a group, a channel); `member` the person speaking
+    in a shared one, who may change it when they subscribed it even without admin rights.
+    """
 
     identity: Identity
     may_edit: bool = True
+    member: str | None = None
 
 
 @dataclass
@@ -54,7 +69,8 @@ class Context:
 
     def editable_profile(self) -> Profile:
         profile = self.require_profile()
-        if not self.caller.may_edit:
+        owner = profile.owner_id is not None and profile.owner_id == self.caller.member
+        if not (self.caller.may_edit or owner):
             raise InputError("Only an admin of this group or channel can change its settings.")
         return profile
 
@@ -82,6 +98,25 @@ class CommandCore:
         self.builder = builder
         self.default_categories = default_categories
         self.commands = commands
+
+    def has_profile(self, identity: Identity) -> bool:
+        """Whether this identity has a profile, e.g. whether a Slack channel is subscribed."""
+        with self._sessions() as session:
+            profile = profiles.find(session, identity)
+            return profile is not None and profile.active
+
+    def overview(self, identity: Identity) -> Overview:
+        """What a home screen shows: the profile and the papers of its latest digest."""
+        with self._sessions() as session:
+            profile = profiles.find(session, identity)
+            if profile is None or profile.id is None:
+                return Overview(None)
+            latest = feedback.latest_sent(session, profile.id)
+            if latest is None:
+                return Overview(profiles.to_view(profile))
+            found = paper_store.get_papers(session, latest.paper_ids)
+            papers = [found[i] for i in latest.paper_ids if i in found]
+            return Overview(profiles.to_view(profile), latest.digest_date, papers)
 
     def handle(self, caller: Caller, text: str) -> Reply:
         """Run one message; errors become a one-line reply and roll everything back."""

@@ -20,7 +20,9 @@ def start(ctx: Context, _args: str) -> Reply:
         ctx.profile.active = True
         profiles.touch(ctx.profile)
         return Reply("Welcome back! Your settings are as you left them; /topics shows your topics.")
-    profiles.create(ctx.session, ctx.caller.identity, categories=ctx.default_categories)
+    profiles.create(
+        ctx.session, ctx.caller.identity, categories=ctx.default_categories, owner_id=ctx.caller.member
+    )
     return Reply(WELCOME)
 
 

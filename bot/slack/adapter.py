@@ -1,0 +1,311 @@
+"""Wiring between slack-bolt's AsyncApp and the command core, in the shared asyncio loop.
+
+Incoming: `/paperbot <command>` becomes a core command (acknowledged at once, answered
+ephemerally), vote buttons become ratings, App Home shows and changes the profile.
+Outgoing: digests as Block Kit messages with the rest of the papers in a thread.
+Socket Mode with an app token; otherwise HTTP mode on the process's web server, where
+OAuth installs for many workspaces live when a client id and secret are set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.buttons import ButtonSigner, button_secret
+from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
+from bot.web import WebServer
+from core.commands.core import Caller, CommandCore, Reply
+from core.deliver.sender import Progress, Unreachable
+from core.digest.model import Digest
+from storage.profiles import Identity
+from storage.slack_installs import InstallationStore, StateStore
+
+log = logging.getLogger(__name__)
+SCOPES = ["commands", "chat:write", "im:write", "files:write", "users:read"]
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
+HOME_COMMANDS = {"start": "/start", "digest": "/digest", "pause": "/pause", "resume": "/resume"}
+INVALID_BUTTON = "This button is no longer valid."
+GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
+        "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    client_id: str
+    client_secret: str
+    engine: sqlalchemy.Engine
+
+
+def subject(workspace: str, platform_id: str) -> str:
+    """What a vote button is bound to: the workspace and the profile it was sent to."""
+    return f"{workspace}:{platform_id}"
+
+
+class SlackAdapter:
+    def __init__(
+        self,
+        *,
+        core: CommandCore,
+        signing_secret: str,
+        base_url: str,
+        token: str | None = None,
+        app_token: str | None = None,
+        oauth: OAuthConfig | None = None,
+        web: WebServer | None = None,
+        receive: bool = True,
+        retries: int = 3,
+    ) -> None:
+        self.core = core
+        self.token = token
+        self.signer = ButtonSigner(button_secret(signing_secret))
+        self.client = AsyncWebClient(
+            token=None if oauth else token,
+            base_url=base_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=retries)],
+        )
+        self.installations: InstallationStore | None = None
+        flow = None
+        if oauth is not None:
+            self.installations = InstallationStore(oauth.client_id, oauth.engine)
+            flow = AsyncOAuthFlow(client=self.client, settings=AsyncOAuthSettings(
+                client_id=oauth.client_id, client_secret=oauth.client_secret, scopes=SCOPES,
+                installation_store=self.installations, state_store=StateStore(oauth.engine),
+                install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
+            ))  # fmt: skip
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            oauth_flow=flow,
+            installation_store=self.installations,
+            process_before_response=False,
+        )
+        self.app.command("/paperbot")(self.on_command)
+        self.app.action(re.compile(r"^vote_"))(self.on_vote)
+        self.app.action(re.compile(r"^home_"))(self.on_home_action)
+        self.app.event("app_home_opened")(self.on_home_opened)
+        self.app.error(self.on_error)
+        self._app_token = app_token if receive else None
+        self._socket: Any = None
+        self._sends: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(SENDS_PER_WORKSPACE)
+        )
+        if receive and app_token is None and web is not None:
+            web.route("POST", EVENTS_PATH, self._http_event)
+            if flow is not None:
+                web.route("GET", INSTALL_PATH, self._http_install)
+                web.route("GET", REDIRECT_PATH, self._http_redirect)
+
+    async def start(self) -> None:
+        if self._app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            await self._socket.connect_async()
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
+    # --- HTTP mode --------------------------------------------------------------------------
+
+    async def _http_event(self, request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+    async def _http_install(self, request: web.Request) -> web.Response:
+        assert self.app.oauth_flow is not None
+        return await to_aiohttp_response(
+            await self.app.oauth_flow.handle_installation(await to_bolt_request(request))
+        )
+
+    async def _http_redirect(self, request: web.Request) -> web.Response:
+        assert self.app.oauth_flow is not None
+        return await to_aiohttp_response(
+            await self.app.oauth_flow.handle_callback(await to_bolt_request(request))
+        )
+
+    # --- who is talking ---------------------------------------------------------------------
+
+    @staticmethod
+    def user_identity(team: str, user: str, name: str = "") -> Identity:
+        return Identity(
+            platform="slack", platform_id=user, workspace=team, kind="user", display_name=name or user
+        )
+
+    @staticmethod
+    def channel_identity(team: str, channel: str, name: str = "") -> Identity:
+        return Identity(platform="slack", platform_id=channel, workspace=team, kind="channel",
+                        display_name=f"#{name}" if name else channel)  # fmt: skip
+
+    async def _is_admin(self, client: AsyncWebClient, user: str) -> bool:
+        info = await client.users_info(user=user)
+        member = info.get("user") or {}
+        return bool(member.get("is_admin") or member.get("is_owner"))
+
+    # --- slash command ----------------------------------------------------------------------
+
+    async def on_command(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+        await ack()  # within Slack's 3 s; the work (maybe scoring) follows
+        team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
+        text = " ".join((body.get("text") or "").split())
+        word, _, _rest = text.partition(" ")
+        channel_id = self.channel_identity(team, channel, body.get("channel_name", ""))
+        in_channel = not channel.startswith("D")
+        if word.lower() in {"subscribe", "unsubscribe"}:
+            if not in_channel:
+                await respond(text="Run `/paperbot subscribe` in the channel that should get the digest.")
+                return
+            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
+            command = "/start" if word.lower() == "subscribe" else "/pause"
+        elif in_channel and await asyncio.to_thread(self.core.has_profile, channel_id):
+            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
+            command = f"/{text}" if text else "/help"
+        else:
+            caller = Caller(self.user_identity(team, user, body.get("user_name", "")), member=user)
+            command = f"/{text}" if text else "/help"
+        reply = await asyncio.to_thread(self.core.handle, caller, command)
+        await self._answer(client, respond, caller.identity, reply)
+
+    async def _answer(self, client: AsyncWebClient, respond: Any, identity: Identity, reply: Reply) -> None:
+        if reply.digest is not None:
+            await self.post_digest(client, identity, reply.digest)
+            if identity.kind == "user":
+                await respond(
+                    text=f"Your digest of {reply.digest.day.isoformat()} is in your messages from me."
+                )
+            return
+        if reply.attachment is not None:
+            name, content = reply.attachment
+            channel = await self._destination(client, identity)
+            await client.files_upload_v2(channel=channel, content=content, filename=name, title=name,
+                                         initial_comment=escape(reply.text[:1000]))  # fmt: skip
+            return
+        await respond(text=escape(reply.text[:3000]), response_type="ephemeral")
+
+    # --- digests ----------------------------------------------------------------------------
+
+    async def _destination(self, client: AsyncWebClient, identity: Identity) -> str:
+        if identity.kind == "user":
+            opened = await client.conversations_open(users=identity.platform_id)
+            return str(opened["channel"]["id"])
+        return identity.platform_id
+
+    async def post_digest(
+        self, client: AsyncWebClient, identity: Identity, digest: Digest, progress: Progress | None = None
+    ) -> list[str]:
+        """Post a digest: the first message carries the top papers, the rest go in its thread.
+        Message ids are 'channel:ts'; a resumed delivery continues after `progress.done`."""
+        progress = progress or Progress()
+        bound = subject(identity.workspace, identity.platform_id)
+        messages = digest_messages(digest, signer=self.signer, subject=bound)
+        async with self._sends[identity.workspace]:
+            if progress.done:
+                channel, thread = progress.done[0].split(":", 1)
+            else:
+                channel, thread = await self._destination(client, identity), None
+            for message in messages[len(progress.done) :]:
+                posted = await self._post(client, channel, message, thread)
+                thread = thread or posted
+                await progress.accepted(f"{channel}:{posted}")
+        return progress.done
+
+    @staticmethod
+    async def _post(client: AsyncWebClient, channel: str, message: SlackMessage, thread: str | None) -> str:
+        response = await client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread,
+            unfurl_links=False, unfurl_media=False,
+        )  # fmt: skip
+        return str(response["ts"])
+
+    async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None:
+        """For the delivery worker: a digest to a profile of any installed workspace."""
+        token = self.token
+        if self.installations is not None:
+            bot = await self.installations.async_find_bot(enterprise_id=None, team_id=identity.workspace)
+            if bot is None:
+                raise Unreachable(f"paperbot is not installed in Slack workspace {identity.workspace}")
+            token = bot.bot_token
+        client = AsyncWebClient(token=token, base_url=self.client.base_url,
+                                retry_handlers=self.client.retry_handlers)  # fmt: skip
+        try:
+            await self.post_digest(client, identity, digest, progress)
+        except SlackApiError as exc:
+            if exc.response.get("error") in GONE:
+                raise Unreachable(f"Slack: {exc.response.get('error')}") from exc
+            raise
+
+    # --- votes ------------------------------------------------------------------------------
+
+    async def on_vote(self, ack: Any, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        value = body["actions"][0].get("value")
+        # a channel's digest rates for the channel, a DM's for its user; the signature says which
+        candidates = [(self.channel_identity(team, channel), subject(team, channel)),
+                      (self.user_identity(team, user), subject(team, user))]  # fmt: skip
+        verified = [(i, b, v) for i, b in candidates if (v := self.signer.verify(b, value)) is not None]
+        if not verified:
+            await respond(text=INVALID_BUTTON, response_type="ephemeral", replace_original=False)
+            return
+        identity, bound, vote = verified[0]
+        command = f"/{'up' if vote.value > 0 else 'down'} {vote.paper_id}"
+        reply = await asyncio.to_thread(self.core.handle, Caller(identity, member=user), command)
+        if not reply.ok:
+            await respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
+            return
+        message = body["message"]
+        await client.chat_update(
+            channel=channel, ts=message["ts"], text=message.get("text", ""),
+            blocks=with_vote(message.get("blocks", []), vote, self.signer, bound),
+        )  # fmt: skip
+
+    # --- App Home ---------------------------------------------------------------------------
+
+    async def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab", "home") == "home":
+            await self.publish_home(client, self.user_identity(body["team_id"], event["user"]))
+
+    async def publish_home(self, client: AsyncWebClient, identity: Identity) -> None:
+        overview = await asyncio.to_thread(self.core.overview, identity)
+        day = overview.latest_day.isoformat() if overview.latest_day else None
+        view = home_view(overview.profile, overview.latest[:15], day)
+        await client.views_publish(user_id=identity.platform_id, view=view)
+
+    async def on_home_action(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        value = body["actions"][0].get("value", "")
+        command = HOME_COMMANDS.get(value) or ("/" + value if re.fullmatch(r"top \d{1,2}", value) else None)
+        if command is None:
+            return
+        identity = self.user_identity(team, user, body["user"].get("name", ""))
+        reply = await asyncio.to_thread(self.core.handle, Caller(identity, member=user), command)
+        if reply.digest is not None:
+            await self.post_digest(client, identity, reply.digest)
+        await self.publish_home(client, identity)
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        """The one place errors land: log them and keep the app up."""
+        log.error("Slack handler failed for %s: %s", body.get("type") or body.get("command"), error,
+                  exc_info=error)  # fmt: skip

@@ -1,0 +1,48 @@
+"""The one HTTP server of a process: Slack events and OAuth, the Telegram webhook, a health
+check, all on `PORT` so a platform's single public port serves every adapter."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class WebServer:
+    def __init__(self, port: int, host: str = "0.0.0.0") -> None:
+        self.port = port
+        self.host = host
+        self.app = web.Application()
+        self.app.router.add_get("/healthz", self._health)
+        self._runner: web.AppRunner | None = None
+
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        self.app.router.add_route(method, path, handler)
+
+    @property
+    def has_routes(self) -> bool:
+        return len(self.app.router.routes()) > 1
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        if self.port == 0:  # tests ask for any free port
+            server = site._server
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1] if sockets else self.port
+        log.warning("HTTP server listening on port %s", self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @staticmethod
+    async def _health(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")

@@ -1,0 +1,1 @@
+"""Deliver: who is due when, and sending each digest exactly once."""

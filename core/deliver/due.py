@@ -1,0 +1,32 @@
+"""When a digest is due: the first moment the user's own clock shows their delivery time
+after arXiv published the announcement.
+
+arXiv publishes the announcement dated D at 20:00 US Eastern on the evening before D, so a
+Berlin reader at 08:00 gets it on the morning of D and a Tokyo reader at 08:00 on D + 1 (their
+08:00 on D came before publication). Time zones and DST come from zoneinfo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from core.models import ProfileView
+from core.schedule import next_delivery
+
+ARXIV_ZONE = ZoneInfo("America/New_York")
+PUBLICATION_TIME = dt.time(20, 0)
+
+
+def published_at(day: dt.date) -> dt.datetime:
+    """When the announcement dated `day` came out, in UTC."""
+    evening = dt.datetime.combine(day - dt.timedelta(days=1), PUBLICATION_TIME, tzinfo=ARXIV_ZONE)
+    return evening.astimezone(dt.UTC)
+
+
+def due_at(profile: ProfileView, day: dt.date) -> dt.datetime:
+    return next_delivery(profile, published_at(day))
+
+
+def is_due(profile: ProfileView, day: dt.date, now: dt.datetime) -> bool:
+    return not profile.paused and due_at(profile, day) <= now

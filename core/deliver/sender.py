@@ -1,0 +1,32 @@
+"""What the worker needs from a platform adapter: send one digest, resumably."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from core.digest.model import Digest
+from storage.profiles import Identity
+
+
+class Unreachable(Exception):
+    """The platform refuses this recipient for good (blocked the bot, left, uninstalled)."""
+
+
+@dataclass
+class Progress:
+    """Messages of this digest the platform accepted before (a resumed delivery), and how to
+    write down each new one the moment it is accepted."""
+
+    done: list[str] = field(default_factory=list)
+    record: Callable[[str], Awaitable[None]] | None = None
+
+    async def accepted(self, message_id: str) -> None:
+        self.done.append(message_id)
+        if self.record is not None:
+            await self.record(message_id)
+
+
+class Sender(Protocol):
+    async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None: ...

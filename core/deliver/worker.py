@@ -1,0 +1,177 @@
+"""The delivery tick: claim every digest that has come due, then send them concurrently.
+
+Claims are database rows (unique per profile and digest date) written before sending, so
+a digest goes out once however often the tick runs, and a crash leaves rows that the next
+start resumes after the last message the platform accepted. Building digests and writing
+rows happen on one database thread; sending is bounded by `concurrency` and each platform's
+own pacing; one recipient's failure is recorded and retried without holding up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlmodel import Session, col, select
+
+from core.deliver.due import is_due
+from core.deliver.sender import Progress, Sender, Unreachable
+from core.digest.build import DigestBuilder
+from core.digest.model import Digest
+from core.models import ProfileView
+from storage import deliveries, profiles
+from storage import papers as paper_store
+from storage.deliveries import Claim
+from storage.profiles import Identity
+from storage.tables import Profile
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class TickReport:
+    day: dt.date | None = None
+    sent: int = 0
+    failed: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)  # profile id → sent | failed: reason
+
+
+@dataclass(frozen=True)
+class Job:
+    claim: Claim
+    identity: Identity
+    view: ProfileView
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        *,
+        sessions: Callable[[], Session],
+        builder: DigestBuilder,
+        senders: Mapping[str, Sender],
+        concurrency: int = 64,
+        max_attempts: int = 4,
+        retry_after: dt.timedelta = dt.timedelta(minutes=2),
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self.builder = builder
+        self.senders = dict(senders)
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.retry_after = retry_after
+        self.clock = clock
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-db")
+        self._busy = asyncio.Lock()
+
+    async def _in_db(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, work)
+
+    def recover(self) -> int:
+        """Start-up: deliveries a crashed worker left pending are retried at once."""
+        with self._sessions() as session, session.begin():
+            count = deliveries.recover(session, now=self.clock())
+        if count:
+            log.warning("resuming %d deliveries left pending by the previous run", count)
+        return count
+
+    async def tick(self, now: dt.datetime | None = None) -> TickReport:
+        """Send every digest due at `now` (default: the clock) that has not gone out yet."""
+        if self._busy.locked():  # the previous tick is still fanning out; it will see the rest
+            return TickReport()
+        async with self._busy:
+            moment = now or self.clock()
+            day, jobs = await self._in_db(lambda: self._claim_due(moment))
+            report = TickReport(day=day)
+            if not jobs:
+                return report
+            log.info("delivering %d digests of %s", len(jobs), day)
+            limit = asyncio.Semaphore(self.concurrency)
+            outcomes = await asyncio.gather(*(self._deliver(job, limit) for job in jobs))
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                report.outcomes[job.claim.profile_id] = outcome
+                report.sent += outcome == "sent"
+                report.failed += outcome != "sent"
+            return report
+
+    def _claim_due(self, now: dt.datetime) -> tuple[dt.date | None, list[Job]]:
+        with self._sessions() as session, session.begin():
+            day = paper_store.latest_day(session)
+            if day is None:
+                return None, []
+            existing = deliveries.of_day(session, day)
+            reachable = col(Profile.platform).in_(list(self.senders))
+            query = select(Profile).where(Profile.active, Profile.paused == False, reachable)  # noqa: E712
+            jobs = []
+            for row in session.exec(query):
+                assert row.id is not None
+                if not (row.criteria.strip() or row.authors):
+                    continue  # nothing to match yet: no digest rather than noise
+                have = existing.get(row.id)
+                claim = None
+                if have is None:
+                    view = profiles.to_view(row)
+                    if is_due(view, day, now):
+                        claim = deliveries.claim_new(session, profile_id=row.id, day=day, now=now)
+                elif have.state == "failed" and have.next_attempt_at and have.next_attempt_at <= now:
+                    claim = deliveries.claim_retry(session, have.id or 0, now=now)
+                if claim is not None:
+                    identity = Identity(
+                        platform=row.platform, platform_id=row.platform_id, workspace=row.workspace,
+                        display_name=row.display_name, kind=row.kind,
+                    )  # fmt: skip
+                    jobs.append(Job(claim, identity, profiles.to_view(row)))
+            return day, jobs
+
+    def _build(self, job: Job) -> Digest:
+        with self._sessions() as session, session.begin():
+            digest = self.builder.build(session, job.view, job.claim.day)
+            kept = job.claim.paper_ids
+            if kept:  # a resumed delivery shows exactly the papers it started with
+                digest.entries = [e for e in digest.entries if e.paper.id in set(kept)]
+            else:
+                deliveries.set_papers(session, job.claim.id, [e.paper.id for e in digest.entries])
+            return digest
+
+    def _write(self, work: Callable[[Session], Any]) -> None:
+        with self._sessions() as session, session.begin():
+            work(session)
+
+    async def _deliver(self, job: Job, limit: asyncio.Semaphore) -> str:
+        claim = job.claim
+        async with limit:
+            try:
+                digest = await self._in_db(lambda: self._build(job))
+
+                async def record(message_id: str) -> None:
+                    await self._in_db(
+                        lambda: self._write(lambda s: deliveries.add_message(s, claim.id, message_id))
+                    )
+
+                progress = Progress(done=list(claim.message_ids), record=record)
+                await self.senders[job.identity.platform].deliver(job.identity, digest, progress)
+                now = self.clock()
+                await self._in_db(lambda: self._write(lambda s: deliveries.mark_sent(s, claim.id, now=now)))
+                return "sent"
+            except Exception as exc:  # one recipient's failure never stops the others
+                final = isinstance(exc, Unreachable) or claim.attempts >= self.max_attempts
+                retry_at = None if final else self.clock() + self.retry_after * 2 ** (claim.attempts - 1)
+                reason = f"{type(exc).__name__}: {exc}"
+                who = f"{job.identity.platform}/{job.identity.platform_id}"
+                note = ", final" if final else ""
+                log.warning("delivery to %s failed (attempt %d%s): %s", who, claim.attempts, note, reason)
+                await self._in_db(lambda: self._write(
+                    lambda s: deliveries.mark_failed(s, claim.id, error=reason, retry_at=retry_at)
+                ))  # fmt: skip
+                return f"failed: {reason}"

@@ -1,0 +1,56 @@
+"""`paperbot status`: what an operator checks first — the latest announcement, whether it
+is scored, how today's deliveries stand, and the last errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from core.models import FRESH_TYPES
+from core.scoring.criteria import fingerprint
+from core.scoring.daily import active_profiles, distinct_criteria
+from core.scoring.service import ScoringService
+from storage import deliveries, scores
+from storage import papers as paper_store
+
+
+def status_lines(session: Session, scoring: ScoringService, now: dt.datetime) -> list[str]:
+    day = paper_store.latest_day(session, announced_only=False)
+    if day is None:
+        return ["latest announcement: none ingested yet (run `paperbot ingest` or `paperbot run`)"]
+    info = paper_store.day_info(session, day)
+    assert info is not None
+    announced = paper_store.latest_day(session)
+    lines = [
+        f"latest announcement: {day} ({info.status}, {info.entries} papers, "
+        f"ingested {info.ingested_at:%Y-%m-%d %H:%M} UTC)"
+    ]
+    if announced is None:
+        return lines
+    if announced != day:
+        lines.append(f"latest announced day: {announced}")
+    views = active_profiles(session)
+    wanted = {fingerprint(c) for c in distinct_criteria(views)}
+    if scoring.scorer.persistent:
+        ids = [p.id for p, kind in paper_store.day_listing(session, announced) if kind in FRESH_TYPES]
+        done = wanted & scores.fingerprints_scored(session, ids, scorer=scoring.scorer.name)
+        lines.append(f"scoring ({scoring.label}): {len(done)} of {len(wanted)} distinct criteria scored")
+    else:
+        lines.append(f"scoring ({scoring.label}): computed as each digest is built; {len(wanted)} criteria")
+    counts = deliveries.counts(session, announced)
+    waiting = max(len(views) - sum(counts.values()), 0)
+    lines.append(
+        f"deliveries of {announced}: {counts['sent']} sent, {counts['pending']} pending, "
+        f"{counts['failed']} failed, {waiting} not due yet"
+    )
+    errors = deliveries.last_errors(session)
+    if errors:
+        lines.append("last errors:")
+    for row, profile in errors:
+        retry = f"retry at {row.next_attempt_at:%H:%M} UTC" if row.next_attempt_at else "final"
+        lines.append(
+            f"  {profile.platform}/{profile.platform_id} {row.digest_date} attempt {row.attempts} ({retry}): "
+            f"{row.error}"
+        )
+    return lines

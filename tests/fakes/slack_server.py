@@ -1,0 +1,173 @@
+"""A loopback Slack Web API: records every call and enforces Block Kit's limits.
+
+Speaks what slack_sdk's AsyncWebClient sends (form or JSON bodies, bearer tokens), answers
+`{"ok": false, "error": ...}` as Slack does, can answer 429 with Retry-After, and accepts
+response_url posts and file uploads, so tests assert on what the user would really see.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+from tests.fakes.loopback import LoopbackServer, QuietHandler
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_MESSAGE = 12_000
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+
+
+@dataclass
+class Call:
+    method: str
+    token: str
+    args: dict[str, Any]
+    ts: str = ""  # the ts answered for a posted message
+
+
+def block_problem(blocks: list[dict[str, Any]]) -> str | None:
+    """What Slack would reject in these blocks, or None."""
+    if len(blocks) > MAX_BLOCKS:
+        return "invalid_blocks: more than 50 blocks"
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "section" and not 0 < len(text) <= MAX_SECTION:
+            return "invalid_blocks: section text length"
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                label = element["text"]["text"]
+                if not 0 < len(label) <= MAX_BUTTON_TEXT or len(element.get("value", "")) > MAX_VALUE:
+                    return "invalid_blocks: button"
+    ids = [b["block_id"] for b in blocks if "block_id" in b]
+    if len(ids) != len(set(ids)):
+        return "invalid_blocks: duplicate block_id"
+    if len(json.dumps(blocks, ensure_ascii=False)) > MAX_MESSAGE * 2:
+        return "msg_too_long"
+    return None
+
+
+class FakeSlack(LoopbackServer):
+    def __init__(self, *, team: str = "T1", admins: set[str] | None = None) -> None:
+        self.team = team
+        self.admins = admins or set()
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
+        self.uploads: dict[str, bytes] = {}
+        self.rejected: list[tuple[str, str]] = []
+        self.limited: dict[str, int] = {}  # method → how many next calls get 429
+        self.oauth_teams: dict[str, str] = {}  # code → team id granted by oauth.v2.access
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._serve()
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.address}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.address}/respond/{name}"
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def limit(self, method: str, times: int = 1) -> None:
+        self.limited[method] = times
+
+    async def wait_for(self, condition: Any, seconds: float = 5.0) -> None:
+        import asyncio
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the fake Slack did not see the expected calls in time")
+
+    def answer(
+        self, method: str, token: str, args: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if self.limited.get(method, 0) > 0:
+            self.limited[method] -= 1
+            with self._lock:
+                self.rejected.append((method, "ratelimited"))
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        with self._lock:
+            self.calls.append(Call(method, token, args))
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            blocks = args.get("blocks") or []
+            if isinstance(blocks, str):
+                blocks = json.loads(blocks)
+                args["blocks"] = blocks
+            if (problem := block_problem(blocks)) or not (args.get("text") or blocks):
+                with self._lock:
+                    self.rejected.append((method, problem or "no_text"))
+                return 200, {"ok": False, "error": problem or "no_text"}, {}
+            ts = args.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
+            self.calls[-1].ts = ts
+            return 200, {"ok": True, "channel": args.get("channel"), "ts": ts, "message": args}, {}
+        handlers = {
+            "auth.test": lambda: {"ok": True, "team_id": self.team, "user_id": "UBOT", "bot_id": "BBOT",
+                                  "url": "https://example.slack.com/", "team": "Lab"},
+            "conversations.open": lambda: {"ok": True, "channel": {"id": "D" + str(args.get("users"))}},
+            "users.info": lambda: {"ok": True, "user": {"id": args.get("user"),
+                                                          "is_admin": args.get("user") in self.admins}},
+            "views.publish": lambda: {"ok": True, "view": args.get("view")},
+            "files.getUploadURLExternal": lambda: {"ok": True, "file_id": "F1",
+                                                   "upload_url": f"{self.address}/upload/F1"},
+            "files.completeUploadExternal": lambda: {"ok": True, "files": [{"id": "F1", "title": "f"}]},
+            "oauth.v2.access": lambda: self._oauth(args),
+        }  # fmt: skip
+        if method not in handlers:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        return 200, handlers[method](), {}
+
+    def _oauth(self, args: dict[str, Any]) -> dict[str, Any]:
+        team = self.oauth_teams.get(str(args.get("code")))
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "ok": True, "access_token": f"xoxb-{team}", "token_type": "bot", "scope": "commands,chat:write",
+            "bot_user_id": "UBOT", "app_id": "A1", "team": {"id": team, "name": team},
+            "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+        }  # fmt: skip
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                self._dispatch(b"")
+
+            def do_POST(self) -> None:
+                self._dispatch(self.body())
+
+            def _dispatch(self, raw: bytes) -> None:
+                url = urlparse(self.path)
+                if url.path.startswith("/respond/"):
+                    with fake._lock:
+                        fake.responses.append(json.loads(raw or b"{}"))
+                    self.reply(200, b"ok", content_type="text/plain")
+                    return
+                if url.path.startswith("/upload/"):
+                    fake.uploads[url.path.rsplit("/", 1)[1]] = raw
+                    self.reply(200, b"OK", content_type="text/plain")
+                    return
+                args: dict[str, Any] = dict(parse_qsl(url.query))
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args.update(json.loads(raw or b"{}"))
+                elif raw:
+                    args.update(parse_qsl(raw.decode()))
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                status, payload, headers = fake.answer(url.path.removeprefix("/api/"), token, args)
+                self.reply_json(status, payload, headers)
+
+        return Handler
