@@ -107,9 +107,8 @@ def digest_messages(
     entries = digest.entries
     if digest.status == "empty":
         entries = digest.closest
-        head.append(SectionBlock(text=MarkdownTextObject(
-            text="Nothing passed your thresholds today. The closest papers were:"
-        )))  # fmt: skip
+        closest = " The closest papers were:" if entries else ""
+        head.append(SectionBlock(text=MarkdownTextObject(text=f"Nothing passed your thresholds today.{closest}")))
     summary = f"paperbot digest {day}: {len(digest.entries)} papers"
     messages: list[list[Block]] = [head]
     for number, entry in enumerate(entries, start=1):

@@ -71,8 +71,8 @@ def digest_messages(
     entries = digest.entries
     first = header(digest)
     if digest.status == "empty":
-        first += "\n\nNothing passed your thresholds today. The closest papers were:"
         entries = digest.closest
+        first += "\n\nNothing passed your thresholds today." + (" The closest papers were:" if entries else "")
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
     text, numbered = first, []
     for number, entry in enumerate(entries, start=1):

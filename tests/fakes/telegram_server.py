@@ -80,6 +80,7 @@ class FakeTelegram(LoopbackServer):
     token: str = "123:TEST"
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id → admin user ids
     blocked: set[int] = field(default_factory=set)
+    broken: dict[int, int] = field(default_factory=dict)  # chat id → next sends answered 400
     flood: list[int] = field(default_factory=list)  # retry_after seconds for the next sends
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -160,6 +161,10 @@ class FakeTelegram(LoopbackServer):
         return message
 
     def _check_send(self, method: str, p: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        chat = int(p["chat_id"])
+        if self.broken.get(chat, 0) > 0:
+            self.broken[chat] -= 1
+            return self._fail(method, 400, "Bad Request: message could not be processed")
         if self.overall_limit is not None:
             now = time.monotonic()
             self._recent = [t for t in self._recent if now - t < 1.0]
