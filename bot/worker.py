@@ -36,10 +36,9 @@ class Scheduler:
             timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         # arXiv announces Sunday–Thursday evenings (US Eastern); a late start still ingests
-        self.scheduler.add_job(
-            self.ingest, CronTrigger(day_of_week="sun,mon,tue,wed,thu", hour=hour, minute=minute, timezone=ARXIV_ZONE),
-            id="ingest", misfire_grace_time=6 * 3600,
-        )  # fmt: skip
+        weekdays = "sun,mon,tue,wed,thu"
+        evenings = CronTrigger(day_of_week=weekdays, hour=hour, minute=minute, timezone=ARXIV_ZONE)
+        self.scheduler.add_job(self.ingest, evenings, id="ingest", misfire_grace_time=6 * 3600)
         self.scheduler.add_job(
             self.tick, IntervalTrigger(minutes=1), id="tick", misfire_grace_time=50
         )  # a missed tick is harmless: the next one sends whatever is due

@@ -18,6 +18,7 @@ from core.commands.core import Caller
 from core.deliver.due import due_at, published_at
 from core.deliver.worker import DeliveryWorker
 from core.models import ProfileView
+from core.settings import Settings
 from storage.profiles import Identity
 from storage.tables import AnnouncementDay, Delivery
 from tests.conftest import DAY
@@ -59,7 +60,9 @@ def test_publication_is_the_evening_before_in_new_york_across_us_dst() -> None:
         ("Europe/Berlin", "02:30", dt.date(2025, 3, 30), dt.datetime(2025, 3, 30, 1, 30)),
     ],
 )
-def test_due_in_the_users_own_time_zone(zone: str, time: str, day: dt.date, expected_utc: dt.datetime) -> None:
+def test_due_in_the_users_own_time_zone(
+    zone: str, time: str, day: dt.date, expected_utc: dt.datetime
+) -> None:
     assert due_at(view(zone, time), day) == expected_utc.replace(tzinfo=UTC)
     local = due_at(view(zone, time), day).astimezone(ZoneInfo(zone))
     assert local.date() >= day - dt.timedelta(days=1)
@@ -102,7 +105,12 @@ def worker(app: App, telegram: TelegramAdapter, clock: Clock, listing_path: Path
 
 def user(app: App, chat: int, *commands: str) -> None:
     caller = Caller(Identity(platform="telegram", platform_id=str(chat), display_name=f"u{chat}"))
-    for command in ("/start", "/topics set sparse autoencoders, interpretability", "/threshold 1 1", *commands):
+    for command in (
+        "/start",
+        "/topics set sparse autoencoders, interpretability",
+        "/threshold 1 1",
+        *commands,
+    ):
         reply = app.commands.handle(caller, command)
         assert reply.ok, reply.text
 
@@ -139,7 +147,9 @@ async def test_each_user_gets_the_digest_once_at_their_local_time(
         assert set(headers(fake_telegram)) == chats, now
     assert set(headers(fake_telegram).values()) == {1}
     rows = deliveries(app)
-    assert {r.state for r in rows.values()} == {"sent"} and all(r.paper_ids and r.message_ids for r in rows.values())
+    assert {r.state for r in rows.values()} == {"sent"} and all(
+        r.paper_ids and r.message_ids for r in rows.values()
+    )
     assert sum(len(r.message_ids) for r in rows.values()) == len(fake_telegram.accepted)
 
 
@@ -215,10 +225,73 @@ async def test_a_restart_resumes_after_the_last_accepted_message(
         (row,) = session.exec(select(Delivery))
         assert len(row.message_ids) == 1
         row.state, row.next_attempt_at = "pending", None
-    restarted = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders=worker.senders, clock=clock)
+    restarted = DeliveryWorker(
+        sessions=app.sessions, builder=app.builder, senders=worker.senders, clock=clock
+    )
     assert restarted.recover() == 1
     await restarted.tick()
     assert headers(fake_telegram) == Counter({BERLIN: 1})  # the first message was not sent again
     (row,) = deliveries(app).values()
     assert row.state == "sent" and len(row.message_ids) == len(fake_telegram.accepted) >= 2
     assert len({m["text"] for m in fake_telegram.accepted}) == len(fake_telegram.accepted)
+
+
+def test_killing_the_worker_mid_fan_out_then_restarting_sends_each_digest_once(
+    settings: Settings, fake_telegram: FakeTelegram, listing_path: Path, tmp_path: Path
+) -> None:
+    """`paperbot run --role worker` as a real process, killed with SIGKILL after some digests."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from core.bootstrap import build_app
+
+    yesterday = dt.datetime.now(UTC).date() - dt.timedelta(days=1)  # due at 00:00 UTC today
+    app = build_app(settings)
+    app.ingestor.ingest_file(listing_path, day=yesterday)
+    chats = list(range(101, 141))
+    for chat in chats:
+        user(app, chat, "/time 00:00")
+    app.engine.dispose()
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+           "TELEGRAM_API_BASE_URL": fake_telegram.base_url, "ARXIV_RSS_URL": settings.arxiv_rss_url,
+           "ARXIV_API_URL": settings.arxiv_api_url, "ARXIV_DELAY_SECONDS": "0",
+           "ARXIV_RETRIES": "0"}  # fmt: skip
+    command = [sys.executable, "-m", "bot.cli", "run", "--role", "worker"]
+
+    def wait_until(condition, seconds: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.01)
+
+    probe = build_app(settings, upgrade_schema=False)
+
+    def recorded() -> int:
+        return sum(len(d.message_ids) for d in deliveries(probe).values())
+
+    # after 25 accepted messages the fake stops processing sends; once the worker has written
+    # down all 25, it is killed with sends in flight and digests half sent
+    fake_telegram.hold_after = 25
+    first = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: len(fake_telegram.accepted) == 25 and recorded() == 25)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    fake_telegram.hold_after = None
+    fake_telegram.released.set()
+    assert 5 <= len(headers(fake_telegram)) < len(chats), "the kill must land in the middle of the fan-out"
+    second = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: len(headers(fake_telegram)) == len(chats))
+        wait_until(lambda: all(d.state == "sent" for d in deliveries(probe).values()))
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert set(headers(fake_telegram)) == set(chats) and set(headers(fake_telegram).values()) == {1}
+    texts = Counter((m["chat"]["id"], m["text"]) for m in fake_telegram.accepted)
+    assert set(texts.values()) == {1}, "no message of any digest was sent twice"
+    probe.engine.dispose()

@@ -108,7 +108,9 @@ def digest_messages(
     if digest.status == "empty":
         entries = digest.closest
         closest = " The closest papers were:" if entries else ""
-        head.append(SectionBlock(text=MarkdownTextObject(text=f"Nothing passed your thresholds today.{closest}")))
+        head.append(
+            SectionBlock(text=MarkdownTextObject(text=f"Nothing passed your thresholds today.{closest}"))
+        )
     summary = f"paperbot digest {day}: {len(digest.entries)} papers"
     messages: list[list[Block]] = [head]
     for number, entry in enumerate(entries, start=1):

@@ -72,7 +72,9 @@ def digest_messages(
     first = header(digest)
     if digest.status == "empty":
         entries = digest.closest
-        first += "\n\nNothing passed your thresholds today." + (" The closest papers were:" if entries else "")
+        first += "\n\nNothing passed your thresholds today." + (
+            " The closest papers were:" if entries else ""
+        )
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
     text, numbered = first, []
     for number, entry in enumerate(entries, start=1):

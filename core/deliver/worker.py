@@ -72,11 +72,17 @@ class DeliveryWorker:
         self.max_attempts = max_attempts
         self.retry_after = retry_after
         self.clock = clock
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-db")
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-build")
+        # what a platform accepted is written on its own thread, never queued behind builds,
+        # so the window in which a crash could forget an accepted message stays milliseconds
+        self._journal = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-journal")
         self._busy = asyncio.Lock()
 
     async def _in_db(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db, work)
+
+    async def _journal_write(self, work: Callable[[Session], Any]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._journal, lambda: self._write(work))
 
     def recover(self) -> int:
         """Start-up: deliveries a crashed worker left pending are retried at once."""
@@ -155,14 +161,12 @@ class DeliveryWorker:
                 digest = await self._in_db(lambda: self._build(job))
 
                 async def record(message_id: str) -> None:
-                    await self._in_db(
-                        lambda: self._write(lambda s: deliveries.add_message(s, claim.id, message_id))
-                    )
+                    await self._journal_write(lambda s: deliveries.add_message(s, claim.id, message_id))
 
                 progress = Progress(done=list(claim.message_ids), record=record)
                 await self.senders[job.identity.platform].deliver(job.identity, digest, progress)
                 now = self.clock()
-                await self._in_db(lambda: self._write(lambda s: deliveries.mark_sent(s, claim.id, now=now)))
+                await self._journal_write(lambda s: deliveries.mark_sent(s, claim.id, now=now))
                 return "sent"
             except Exception as exc:  # one recipient's failure never stops the others
                 final = isinstance(exc, Unreachable) or claim.attempts >= self.max_attempts
@@ -171,7 +175,7 @@ class DeliveryWorker:
                 who = f"{job.identity.platform}/{job.identity.platform_id}"
                 note = ", final" if final else ""
                 log.warning("delivery to %s failed (attempt %d%s): %s", who, claim.attempts, note, reason)
-                await self._in_db(lambda: self._write(
+                await self._journal_write(
                     lambda s: deliveries.mark_failed(s, claim.id, error=reason, retry_at=retry_at)
-                ))  # fmt: skip
+                )
                 return f"failed: {reason}"

@@ -7,6 +7,7 @@ text over 4096 characters (after entity parsing), HTML it cannot parse, callback
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import html
@@ -87,12 +88,18 @@ class FakeTelegram(LoopbackServer):
     rejected: list[tuple[str, str]] = field(default_factory=list)
     accepted: list[dict[str, Any]] = field(default_factory=list)  # messages delivered
     overall_limit: int | None = None  # messages per any 1-second window, as Telegram enforces
+    hold_after: int | None = None  # after this many accepted messages, sends hang unprocessed
+    released: threading.Event = field(default_factory=threading.Event)
     _recent: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _message_id: int = 0
 
     def __post_init__(self) -> None:
         self._serve()
+
+    def __exit__(self, *exc: object) -> None:
+        self.released.set()
+        super().__exit__(*exc)
 
     @property
     def base_url(self) -> str:
@@ -226,9 +233,18 @@ class FakeTelegram(LoopbackServer):
                 token, _, method = self.path.removeprefix("/bot").partition("/")
                 if token != fake.token:
                     status, payload = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                elif (
+                    method == "sendMessage"
+                    and fake.hold_after is not None
+                    and (len(fake.accepted) >= fake.hold_after)
+                ):
+                    # the request never reaches "Telegram": a crash now loses nothing it accepted
+                    fake.released.wait()
+                    status, payload = 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
                 else:
                     status, payload = fake.call(method, self._params(raw))
-                self.reply_json(status, payload)
+                with contextlib.suppress(OSError):  # the client may have been killed meanwhile
+                    self.reply_json(status, payload)
 
             def _params(self, raw: bytes) -> dict[str, Any]:
                 kind = self.headers.get("Content-Type", "")
