@@ -1,0 +1,95 @@
+"""One whole day end to end: the fake arXiv publishes, the scheduler ingests (retrying until
+the new day shows), scores with the fake OpenAI, and the tick delivers to a Telegram user in
+Berlin and a Slack user in Los Angeles at their own local times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from sqlmodel import select
+
+from bot.slack.adapter import SlackAdapter
+from bot.telegram.adapter import TelegramAdapter
+from bot.worker import Scheduler
+from core.bootstrap import build_app
+from core.commands.core import Caller
+from core.deliver.worker import DeliveryWorker
+from core.settings import Settings
+from storage.profiles import Identity
+from storage.tables import Delivery, Score
+from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack_server import FakeSlack
+from tests.fakes.telegram_server import FakeTelegram
+
+DAY = dt.date(2025, 6, 3)
+UTC = dt.UTC
+
+
+def publish(fake: FakeArxiv, records: list[dict[str, Any]]) -> None:
+    """The feed first still shows the previous day, then the new one."""
+    old = [(r, "new", 1) for r in records[20:25]]
+    new = [(r, "new", 1) for r in records[:20]]
+    fake.rss = [Scripted(200, rss_feed(DAY - dt.timedelta(days=1), old)), Scripted(200, rss_feed(DAY, new))]
+    for record, _kind, version in old + new:
+        fake.papers[record["id"]] = (record, version)
+
+
+async def test_a_day_from_publication_to_every_users_local_morning(
+    settings: Settings, fake_arxiv: FakeArxiv, listing_path: Path, tmp_path: Path
+) -> None:
+    records = [json.loads(line) for line in listing_path.read_text().splitlines()]
+    publish(fake_arxiv, records)
+    with FakeOpenAI() as openai, FakeTelegram() as telegram_api, FakeSlack() as slack_api:
+        app = build_app(settings.model_copy(update={
+            "openai_api_key": SecretStr("sk-test"), "openai_base_url": openai.base_url,
+            "llm_prefilter_share": 1.0, "llm_timeout_seconds": 5,
+        }))  # fmt: skip
+        telegram = TelegramAdapter(core=app.commands, token=telegram_api.token, base_url=telegram_api.base_url,
+                                   sessions=app.sessions, receive=False)  # fmt: skip
+        slack = SlackAdapter(core=app.commands, signing_secret="s", base_url=slack_api.base_url, token="xoxb-T1",
+                             receive=False)  # fmt: skip
+        await telegram.start()
+        for identity, zone, time in [
+            (Identity(platform="telegram", platform_id="501"), "Europe/Berlin", "08:00"),
+            (Identity(platform="slack", platform_id="U2", workspace="T1"), "America/Los_Angeles", "07:30"),
+        ]:
+            for command in ("/start", "/topics set mixture of experts; sparse models", "/threshold 1 1",
+                            f"/tz {zone}", f"/time {time}"):  # fmt: skip
+                assert app.commands.handle(Caller(identity), command).ok
+        now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]  # 20:05 in New York, the evening before
+        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder,
+                                senders={"telegram": telegram, "slack": slack}, clock=lambda: now[0])  # fmt: skip
+        scheduler = Scheduler(app, worker, clock=lambda: now[0])
+
+        await scheduler.ingest()  # the feed still shows yesterday: try again later
+        assert scheduler.scheduler.get_job("ingest-retry") is not None
+        assert openai.requests == []
+        now[0] = dt.datetime(2025, 6, 3, 0, 15, tzinfo=UTC)
+        await scheduler.ingest(attempt=1)
+        calls_after_scoring = len(openai.requests)
+        assert calls_after_scoring > 0  # both users share one criteria: scored once
+        with app.sessions() as session:
+            sources = {s.source for s in session.exec(select(Score))}
+        assert sources == {"llm:gpt-4o-mini"}
+
+        for hour, minute, telegram_digests, slack_digests in [(0, 20, 0, 0), (6, 0, 1, 0), (14, 30, 1, 1)]:
+            now[0] = dt.datetime(2025, 6, 3, hour, minute, tzinfo=UTC)
+            await scheduler.tick()
+            headers = [m for m in telegram_api.accepted if m["text"].startswith("paperbot · 2025-06-03")]
+            firsts = [c for c in slack_api.of("chat.postMessage") if "thread_ts" not in c.args]
+            assert (len(headers), len(firsts)) == (telegram_digests, slack_digests), (hour, minute)
+        assert len(openai.requests) == calls_after_scoring  # deliveries only render
+        assert firsts[0].args["channel"] == "DU2" and firsts[0].token == "xoxb-T1"
+        sections = [b["text"]["text"] for c in slack_api.of("chat.postMessage") for b in c.args["blocks"]
+                    if b["type"] == "section"]  # fmt: skip
+        assert sections and all(re.search(r"relevance [39] · novelty 7", text) for text in sections)
+        with app.sessions() as session:
+            assert {(d.digest_date, d.state) for d in session.exec(select(Delivery))} == {(DAY, "sent")}
+        await telegram.stop()
+        app.engine.dispose()
