@@ -50,10 +50,13 @@ async def test_a_day_from_publication_to_every_users_local_morning(
             "openai_api_key": SecretStr("sk-test"), "openai_base_url": openai.base_url,
             "llm_prefilter_share": 1.0, "llm_timeout_seconds": 5,
         }))  # fmt: skip
-        telegram = TelegramAdapter(core=app.commands, token=telegram_api.token, base_url=telegram_api.base_url,
-                                   sessions=app.sessions, receive=False)  # fmt: skip
-        slack = SlackAdapter(core=app.commands, signing_secret="s", base_url=slack_api.base_url, token="xoxb-T1",
-                             receive=False)  # fmt: skip
+        telegram = TelegramAdapter(
+            core=app.commands, token=telegram_api.token, base_url=telegram_api.base_url,
+            sessions=app.sessions, receive=False,
+        )  # fmt: skip
+        slack = SlackAdapter(
+            core=app.commands, signing_secret="s", base_url=slack_api.base_url, token="xoxb-T1", receive=False
+        )
         await telegram.start()
         for identity, zone, time in [
             (Identity(platform="telegram", platform_id="501"), "Europe/Berlin", "08:00"),
@@ -63,8 +66,10 @@ async def test_a_day_from_publication_to_every_users_local_morning(
                             f"/tz {zone}", f"/time {time}"):  # fmt: skip
                 assert app.commands.handle(Caller(identity), command).ok
         now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]  # 20:05 in New York, the evening before
-        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder,
-                                senders={"telegram": telegram, "slack": slack}, clock=lambda: now[0])  # fmt: skip
+        senders = {"telegram": telegram, "slack": slack}
+        worker = DeliveryWorker(
+            sessions=app.sessions, builder=app.builder, senders=senders, clock=lambda: now[0]
+        )
         scheduler = Scheduler(app, worker, clock=lambda: now[0])
 
         await scheduler.ingest()  # the feed still shows yesterday: try again later
