@@ -171,3 +171,48 @@ def test_bad_database_url_is_one_line(
     monkeypatch.setenv("DATABASE_URL", "nosuchdb://x")
     code, _, err = run(capsys, "digest", "--user", "a", "--date", "2025-06-03")
     assert code != 0 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_status_shows_the_day_scoring_deliveries_and_errors(
+    alice: None, env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlmodel import select
+
+    from core.bootstrap import build_app
+    from storage.tables import Delivery
+
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and "latest announcement: 2025-06-03 (announced, 40 papers" in out
+    assert "deliveries of 2025-06-03: 0 sent, 0 pending, 0 failed, 1 not due yet" in out
+    assert run(capsys, "digest", "--user", "alice", "--date", "2025-06-03")[0] == 0
+    app = build_app(env)
+    with app.sessions() as session, session.begin():
+        (row,) = session.exec(select(Delivery))
+        row.error = "BadRequest: chat not found"
+    app.engine.dispose()
+    code, out, _ = run(capsys, "status")
+    assert "1 sent, 0 pending, 0 failed, 0 not due yet" in out
+    assert "console/alice 2025-06-03 attempt 1 (final): BadRequest: chat not found" in out
+
+
+def test_run_roles_split_the_scheduler_from_the_web_endpoints(env: Settings) -> None:
+    from pydantic import SecretStr
+
+    from bot.run import configured_services
+    from core.bootstrap import build_app
+
+    app = build_app(env.model_copy(update={
+        "slack_bot_token": SecretStr("xoxb-1"), "slack_signing_secret": SecretStr("s"),
+        "telegram_bot_token": SecretStr("1:T"), "telegram_webhook_url": "https://bot.example/telegram",
+    }))  # fmt: skip
+    names = {
+        role: [type(s).__name__ for s in configured_services(app, role)] for role in ("all", "worker", "web")
+    }
+    assert names["worker"] == ["TelegramAdapter", "SlackAdapter", "Scheduler"]
+    assert names["web"] == ["TelegramAdapter", "SlackAdapter", "WebServer"]
+    assert names["all"] == ["TelegramAdapter", "SlackAdapter", "WebServer", "Scheduler"]
+    app.engine.dispose()
+    bare = build_app(env)
+    with pytest.raises(Exception, match="no adapter is configured"):
+        configured_services(bare)
+    bare.engine.dispose()
