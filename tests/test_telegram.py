@@ -335,5 +335,6 @@ def test_paperbot_run_without_adapters_is_one_line(env, capsys: pytest.CaptureFi
 
     assert main(["run"]) == 2
     assert capsys.readouterr().err == (
-        "paperbot: error: no adapter is configured: set TELEGRAM_BOT_TOKEN (see .env.example)\n"
+        "paperbot: error: no adapter is configured: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN and "
+        "SLACK_SIGNING_SECRET (see .env.example)\n"
     )
