@@ -9,11 +9,9 @@ minute later to show nothing is sent twice.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import datetime as dt
-import multiprocessing
 import random
 import sys
 import tempfile
@@ -27,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import peak_memory_mb, scratch_app, shared_dir
 from bench.scale import EXCLUDED, generate_criteria
-from bench.telegram_fanout import LIMIT, serve_fake
+from bench.telegram_fanout import LIMIT, run_main, start_fake
 from bot.telegram.adapter import TelegramAdapter
 from core.deliver.worker import DeliveryWorker
 from core.scoring.daily import score_day_for_everyone
@@ -47,10 +45,7 @@ async def main_async(users: int, concurrency: int) -> None:
     day = dt.date(2025, 6, 3)
     listing = shared / "data" / "arxiv-days" / f"{day}.jsonl.gz"
     due = dt.datetime(2025, 6, 3, 8, 0, tzinfo=dt.UTC)  # everyone's local time maps to this minute
-    ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve_fake, args=(theirs, LIMIT), daemon=True)
-    server.start()
-    base_url, token = ours.recv()
+    ours, server, base_url, token = start_fake()
     rng = random.Random(11)
     now = dt.datetime.now(dt.UTC)
     rows = []
@@ -116,13 +111,5 @@ async def main_async(users: int, concurrency: int) -> None:
           f"peak memory {peak_memory_mb():.0f} MB")  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    args, _ = parser.parse_known_args()
-    asyncio.run(main_async(args.users, args.concurrency))
-
-
 if __name__ == "__main__":
-    main()
+    run_main(main_async)

@@ -58,15 +58,30 @@ def serve_fake(conn, limit: int) -> None:  # type: ignore[no-untyped-def]
         conn.send(([m["chat"]["id"] for m in fake.accepted], len(fake.rejected)))
 
 
+def start_fake(limit: int = LIMIT):  # type: ignore[no-untyped-def]
+    """The fake Bot API in a child process; returns (pipe, process, base_url, token)."""
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve_fake, args=(theirs, limit), daemon=True)
+    server.start()
+    base_url, token = ours.recv()
+    return ours, server, base_url, token
+
+
+def run_main(main_async) -> None:  # type: ignore[no-untyped-def]
+    """`--users` and `--concurrency`, shared by the fan-out benchmarks."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args, _ = parser.parse_known_args()
+    asyncio.run(main_async(args.users, args.concurrency))
+
+
 async def main_async(users: int, concurrency: int) -> None:
     shared = shared_dir()
     listing = shared / "data" / "arxiv-days" / "2025-06-03.jsonl.gz"
     day = dt.date(2025, 6, 3)
     criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
-    ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve_fake, args=(theirs, LIMIT), daemon=True)
-    server.start()
-    base_url, token = ours.recv()
+    ours, server, base_url, token = start_fake()
     with tempfile.TemporaryDirectory() as folder:
         app = scratch_app(Path(folder))
         app.ingestor.ingest_file(listing, day=day)
@@ -100,13 +115,5 @@ async def main_async(users: int, concurrency: int) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    args, _ = parser.parse_known_args()
-    asyncio.run(main_async(args.users, args.concurrency))
-
-
 if __name__ == "__main__":
-    main()
+    run_main(main_async)

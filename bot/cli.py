@@ -378,7 +378,7 @@ def cmd_status(_args: argparse.Namespace) -> int:
 
     app = _app()
     with app.sessions() as session:
-        print("\n".join(status_lines(session, app.scoring, dt.datetime.now(dt.UTC))))
+        print("\n".join(status_lines(session, app.scoring)))
     return 0
 
 

@@ -3,8 +3,6 @@ is scored, how today's deliveries stand, and the last errors."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import Session
 
 from core.models import FRESH_TYPES
@@ -15,7 +13,7 @@ from storage import deliveries, scores
 from storage import papers as paper_store
 
 
-def status_lines(session: Session, scoring: ScoringService, now: dt.datetime) -> list[str]:
+def status_lines(session: Session, scoring: ScoringService) -> list[str]:
     day = paper_store.latest_day(session, announced_only=False)
     if day is None:
         return ["latest announcement: none ingested yet (run `paperbot ingest` or `paperbot run`)"]

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -100,8 +100,44 @@ def mark_failed(session: Session, delivery_id: int, *, error: str, retry_at: dt.
         row.state, row.error, row.next_attempt_at = "failed", error[:500], retry_at
 
 
-def of_day(session: Session, day: dt.date) -> dict[int, Delivery]:
-    return {row.profile_id: row for row in session.exec(select(Delivery).where(Delivery.digest_date == day))}
+def candidates(
+    session: Session, *, day: dt.date, now: dt.datetime, platforms: Sequence[str]
+) -> list[tuple[Profile, Delivery | None]]:
+    """Active, unpaused profiles on these platforms that have no delivery of `day` yet, or a
+    failed one whose retry time has come; the database skips everyone already served."""
+    row = and_(col(Delivery.profile_id) == col(Profile.id), col(Delivery.digest_date) == day)
+    retry = and_(col(Delivery.state) == "failed", col(Delivery.next_attempt_at) <= now)
+    query = (
+        select(Profile, Delivery)
+        .outerjoin(Delivery, row)
+        .where(Profile.active, Profile.paused == False, col(Profile.platform).in_(list(platforms)))  # noqa: E712
+        .where(or_(col(Delivery.id).is_(None), retry))
+    )
+    return list(session.exec(query).all())
+
+
+def latest_sent(session: Session, profile_id: int) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.profile_id == profile_id, Delivery.state == "sent")
+        .order_by(col(Delivery.digest_date).desc())
+    )
+    return session.exec(query).first()
+
+
+def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> Delivery:
+    """Mark the digest of `day` as delivered with these papers (re-sending updates it)."""
+    row = session.exec(
+        select(Delivery).where(Delivery.profile_id == profile_id, Delivery.digest_date == day)
+    ).first()
+    if row is None:
+        row = Delivery(profile_id=profile_id, digest_date=day)
+        session.add(row)
+    row.state = "sent"
+    row.paper_ids = list(paper_ids)
+    row.attempts += 1
+    row.sent_at = dt.datetime.now(dt.UTC)
+    return row
 
 
 def counts(session: Session, day: dt.date) -> Counter[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from sqlmodel import Session, col, delete, select
 
@@ -52,30 +51,6 @@ def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[
         Delivery.state == "sent",
     )
     return {paper_id for ids in session.exec(query) for paper_id in ids}
-
-
-def latest_sent(session: Session, profile_id: int) -> Delivery | None:
-    query = (
-        select(Delivery)
-        .where(Delivery.profile_id == profile_id, Delivery.state == "sent")
-        .order_by(col(Delivery.digest_date).desc())
-    )
-    return session.exec(query).first()
-
-
-def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> Delivery:
-    """Mark the digest of `day` as delivered with these papers (re-sending updates it)."""
-    row = session.exec(
-        select(Delivery).where(Delivery.profile_id == profile_id, Delivery.digest_date == day)
-    ).first()
-    if row is None:
-        row = Delivery(profile_id=profile_id, digest_date=day)
-        session.add(row)
-    row.state = "sent"
-    row.paper_ids = list(paper_ids)
-    row.attempts += 1
-    row.sent_at = dt.datetime.now(dt.UTC)
-    return row
 
 
 def shown_per_day(session: Session, *, profile_id: int, since: dt.date) -> dict[dt.date, int]:

@@ -48,6 +48,13 @@ def create(session: Session, identity: Identity, *, categories: Sequence[str], *
     return profile
 
 
+def identity_of(profile: Profile) -> Identity:
+    return Identity(
+        platform=profile.platform, platform_id=profile.platform_id, workspace=profile.workspace,
+        display_name=profile.display_name, kind=profile.kind,
+    )  # fmt: skip
+
+
 def touch(profile: Profile) -> None:
     profile.updated_at = dt.datetime.now(dt.UTC)
 

@@ -19,7 +19,7 @@ from core.digest.render_text import render_text
 from core.errors import NotFoundError
 from core.models import ProfileView
 from core.scoring.offline import OfflineScorer
-from storage import feedback, profiles
+from storage import deliveries, profiles
 from storage import papers as paper_store
 from storage.tables import Score
 from tests.conftest import DAY, FIXTURES
@@ -97,7 +97,7 @@ def test_papers_delivered_earlier_never_come_again(loaded: App) -> None:
     first = _digest(loaded, view)
     shown = first.entries[0].paper.id
     with loaded.sessions() as session, session.begin():
-        feedback.record_sent(session, profile_id=view.id, day=DAY - dt.timedelta(days=1), paper_ids=[shown])
+        deliveries.record_sent(session, profile_id=view.id, day=DAY - dt.timedelta(days=1), paper_ids=[shown])
     again = _digest(loaded, view)
     assert shown not in {e.paper.id for e in again.entries}
     assert shown not in {e.paper.id for e in _digest(loaded, view, ranked_all=True).entries}

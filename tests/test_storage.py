@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.cli import main
 from core.bootstrap import App
 from core.settings import Settings
-from storage import feedback, migrate
+from storage import deliveries, feedback, migrate
 from storage.engine import make_engine
 from storage.profiles import Identity, create
 from storage.tables import Delivery
@@ -60,9 +60,9 @@ def test_one_delivery_per_profile_and_day(app: App) -> None:
         profile = create(session, Identity("console", "dora"), categories=["cs.LG"])
         assert profile.id is not None
         pid = profile.id
-        feedback.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a"])
+        deliveries.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a"])
     with app.sessions() as session, session.begin():  # sending again updates the same row
-        row = feedback.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a", "b"])
+        row = deliveries.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a", "b"])
         assert row.attempts == 2 and row.paper_ids == ["a", "b"]
     with pytest.raises(IntegrityError), app.sessions() as session, session.begin():
         session.add(Delivery(profile_id=pid, digest_date=dt.date(2025, 6, 3)))

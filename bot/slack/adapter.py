@@ -237,14 +237,13 @@ class SlackAdapter:
 
     async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None:
         """For the delivery worker: a digest to a profile of any installed workspace."""
-        token = self.token
-        if self.installations is not None:
+        client = self.client  # one workspace: the configured token
+        if self.installations is not None:  # many: that workspace's installed bot token
             bot = await self.installations.async_find_bot(enterprise_id=None, team_id=identity.workspace)
             if bot is None:
                 raise Unreachable(f"paperbot is not installed in Slack workspace {identity.workspace}")
-            token = bot.bot_token
-        client = AsyncWebClient(token=token, base_url=self.client.base_url,
-                                retry_handlers=self.client.retry_handlers)  # fmt: skip
+            client = AsyncWebClient(token=bot.bot_token, base_url=self.client.base_url,
+                                    retry_handlers=self.client.retry_handlers)  # fmt: skip
         try:
             await self.post_digest(client, identity, digest, progress)
         except SlackApiError as exc:

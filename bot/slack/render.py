@@ -80,10 +80,6 @@ def _paper_blocks(number: int, entry: Entry, signer: ButtonSigner, subject: str,
     ]
 
 
-def _size(blocks: list[Block]) -> int:
-    return sum(len(str(b.to_dict())) for b in blocks)
-
-
 def digest_messages(
     digest: Digest, *, signer: ButtonSigner, subject: str, votes: dict[str, int] | None = None
 ) -> list[SlackMessage]:
@@ -112,27 +108,41 @@ def digest_messages(
             SectionBlock(text=MarkdownTextObject(text=f"Nothing passed your thresholds today.{closest}"))
         )
     summary = f"paperbot digest {day}: {len(digest.entries)} papers"
-    messages: list[list[Block]] = [head]
+    first = [b.to_dict() for b in head]
+    messages = [_Chunk(first, size=sum(len(str(b)) for b in first))]
     for number, entry in enumerate(entries, start=1):
-        blocks = _paper_blocks(number, entry, signer, subject, votes.get(entry.paper.id, 0))
+        blocks = [
+            b.to_dict() for b in _paper_blocks(number, entry, signer, subject, votes.get(entry.paper.id, 0))
+        ]
+        size = sum(len(str(b)) for b in blocks)
         current = messages[-1]
         capacity = FIRST_PAPERS if len(messages) == 1 else THREAD_PAPERS
-        papers_in = sum(isinstance(b, ActionsBlock) for b in current)
         full = (
-            papers_in >= capacity
-            or len(current) + len(blocks) + 1 > MAX_BLOCKS
-            or _size(current) + _size(blocks) > MESSAGE_BUDGET
+            current.papers >= capacity
+            or len(current.blocks) + len(blocks) + 1 > MAX_BLOCKS
+            or current.size + size > MESSAGE_BUDGET
         )
-        if full and papers_in:
-            current = []
+        if full and current.papers:
+            current = _Chunk([])
             messages.append(current)
-        if current and isinstance(current[-1], ActionsBlock):
-            current.append(DividerBlock())
-        current.extend(blocks)
+        if current.papers:
+            current.blocks.append(DividerBlock().to_dict())
+        current.blocks.extend(blocks)
+        current.papers += 1
+        current.size += size
     return [
-        SlackMessage(summary if n == 0 else f"{summary} (continued)", [b.to_dict() for b in blocks])
-        for n, blocks in enumerate(messages)
+        SlackMessage(summary if n == 0 else f"{summary} (continued)", chunk.blocks)
+        for n, chunk in enumerate(messages)
     ]
+
+
+@dataclass
+class _Chunk:
+    """One message being filled: its blocks, how many papers and characters it holds."""
+
+    blocks: list[dict[str, Any]]
+    papers: int = 0
+    size: int = 0
 
 
 def with_vote(

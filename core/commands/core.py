@@ -18,7 +18,7 @@ from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.errors import InputError, PaperbotError
 from core.models import Paper, ProfileView
-from storage import feedback, profiles
+from storage import deliveries, profiles
 from storage import papers as paper_store
 from storage.profiles import Identity
 from storage.tables import Profile
@@ -111,7 +111,7 @@ class CommandCore:
             profile = profiles.find(session, identity)
             if profile is None or profile.id is None:
                 return Overview(None)
-            latest = feedback.latest_sent(session, profile.id)
+            latest = deliveries.latest_sent(session, profile.id)
             if latest is None:
                 return Overview(profiles.to_view(profile))
             found = paper_store.get_papers(session, latest.paper_ids)

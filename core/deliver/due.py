@@ -29,4 +29,4 @@ def due_at(profile: ProfileView, day: dt.date) -> dt.datetime:
 
 
 def is_due(profile: ProfileView, day: dt.date, now: dt.datetime) -> bool:
-    return not profile.paused and due_at(profile, day) <= now
+    return due_at(profile, day) <= now

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.deliver.due import is_due
 from core.deliver.sender import Progress, Sender, Unreachable
@@ -28,7 +28,6 @@ from storage import deliveries, profiles
 from storage import papers as paper_store
 from storage.deliveries import Claim
 from storage.profiles import Identity
-from storage.tables import Profile
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,36 +115,30 @@ class DeliveryWorker:
             day = paper_store.latest_day(session)
             if day is None:
                 return None, []
-            existing = deliveries.of_day(session, day)
-            reachable = col(Profile.platform).in_(list(self.senders))
-            query = select(Profile).where(Profile.active, Profile.paused == False, reachable)  # noqa: E712
             jobs = []
-            for row in session.exec(query):
+            for row, have in deliveries.candidates(session, day=day, now=now, platforms=list(self.senders)):
                 assert row.id is not None
                 if not (row.criteria.strip() or row.authors):
                     continue  # nothing to match yet: no digest rather than noise
-                have = existing.get(row.id)
-                claim = None
+                view = profiles.to_view(row)
                 if have is None:
-                    view = profiles.to_view(row)
-                    if is_due(view, day, now):
-                        claim = deliveries.claim_new(session, profile_id=row.id, day=day, now=now)
-                elif have.state == "failed" and have.next_attempt_at and have.next_attempt_at <= now:
+                    claim = (
+                        deliveries.claim_new(session, profile_id=row.id, day=day, now=now)
+                        if is_due(view, day, now)
+                        else None
+                    )
+                else:  # a failed delivery whose retry time has come
                     claim = deliveries.claim_retry(session, have.id or 0, now=now)
                 if claim is not None:
-                    identity = Identity(
-                        platform=row.platform, platform_id=row.platform_id, workspace=row.workspace,
-                        display_name=row.display_name, kind=row.kind,
-                    )  # fmt: skip
-                    jobs.append(Job(claim, identity, profiles.to_view(row)))
+                    jobs.append(Job(claim, profiles.identity_of(row), view))
             return day, jobs
 
     def _build(self, job: Job) -> Digest:
         with self._sessions() as session, session.begin():
             digest = self.builder.build(session, job.view, job.claim.day)
-            kept = job.claim.paper_ids
+            kept = set(job.claim.paper_ids)
             if kept:  # a resumed delivery shows exactly the papers it started with
-                digest.entries = [e for e in digest.entries if e.paper.id in set(kept)]
+                digest.entries = [e for e in digest.entries if e.paper.id in kept]
             else:
                 deliveries.set_papers(session, job.claim.id, [e.paper.id for e in digest.entries])
             return digest

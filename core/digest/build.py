@@ -20,7 +20,7 @@ from core.models import FRESH_TYPES, Paper, ProfileView
 from core.preferences import CORPUS_LIMIT, Adjustment, Preferences
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
-from storage import feedback
+from storage import deliveries, feedback
 from storage import papers as paper_store
 
 
@@ -95,7 +95,7 @@ class DigestBuilder:
         """The digest a reader is shown, recorded as sent so its papers never come again."""
         digest = self.build(session, profile, day)
         if digest.status == "digest":
-            feedback.record_sent(
+            deliveries.record_sent(
                 session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
             )
         return digest
