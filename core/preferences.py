@@ -1,6 +1,7 @@
 """What each user likes beyond their written criteria, learned from their 👍/👎.
 
-A logistic regression per user over TF-IDF features of the stored corpus: 👍 papers are
+A logistic regression per user over TF-IDF features of the stored corpus (and the papers'
+embeddings when configured): 👍 papers are
 positives, 👎 papers and a sample of unrated papers from the same days are negatives. Its
 score is blended into the criteria score with a weight that grows with the number of ratings,
 so a user without ratings ranks exactly as before. The LLM still scores only the criteria, so
@@ -28,6 +29,9 @@ HALF_WEIGHT_AT = 30  # ratings at which the learned score gets half its full wei
 UNRATED_PER_DAY = 20
 UNRATED_WEIGHT = 0.5
 CORPUS_LIMIT = 20_000
+DENSE_WEIGHT = 0.5  # embeddings next to TF-IDF: both unit length, the words count for more
+
+Dense = Callable[[Sequence[Paper]], np.ndarray | None]  # embeddings of papers, when configured
 
 
 def text_of(paper: Paper) -> str:
@@ -42,6 +46,7 @@ class Taste:
     ratings: int
     liked: list[Paper]
     liked_vectors: sparse.csr_matrix
+    dense_dim: int = 0  # the width of the embeddings it was trained with; 0 without
 
     @property
     def weight(self) -> float:
@@ -60,7 +65,7 @@ class Preferences:
     def __init__(self, *, cached_users: int = 2000) -> None:
         self._vectorizer: TfidfVectorizer | None = None
         self._corpus_key: int | None = None
-        self._tastes: OrderedDict[tuple[int, tuple[tuple[str, int], ...]], Taste | None] = OrderedDict()
+        self._tastes: OrderedDict[tuple[int, tuple[tuple[str, int], ...], bool], Taste | None] = OrderedDict()
         self._cached_users = cached_users
 
     def fit_corpus(self, size: int, load: Callable[[], Sequence[Paper]]) -> None:
@@ -84,19 +89,31 @@ class Preferences:
         assert self._vectorizer is not None, "fit_corpus first"
         return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
 
+    def features(self, papers: Sequence[Paper], dense: Dense | None, dense_dim: int) -> sparse.csr_matrix:
+        """TF-IDF, followed by the embeddings when the model was trained with them (zeros if they
+        are unavailable now, so a model stays usable)."""
+        words = self.vectors(papers)
+        if not dense_dim:
+            return words
+        found = dense(papers) if dense is not None else None
+        if found is None or found.shape != (len(papers), dense_dim):
+            found = np.zeros((len(papers), dense_dim), dtype=np.float32)
+        return sparse.hstack([words, sparse.csr_matrix(DENSE_WEIGHT * found)], format="csr")
+
     def taste(
         self,
         profile_id: int,
         ratings: dict[str, int],
         load: Callable[[], tuple[dict[str, Paper], dict[str, list[Paper]]]],
+        dense: Dense | None = None,
     ) -> Taste | None:
         """The user's model, trained once per distinct set of ratings; `load` (the rated
         papers, and the papers of the days they came from) runs only when training."""
-        key = (profile_id, tuple(sorted(ratings.items())))
+        key = (profile_id, tuple(sorted(ratings.items())), dense is not None)
         if key in self._tastes:
             self._tastes.move_to_end(key)
             return self._tastes[key]
-        taste = self._train(profile_id, ratings, *load())
+        taste = self._train(profile_id, ratings, *load(), dense=dense)
         self._tastes[key] = taste
         while len(self._tastes) > self._cached_users:
             self._tastes.popitem(last=False)
@@ -108,6 +125,8 @@ class Preferences:
         ratings: dict[str, int],
         papers: dict[str, Paper],
         unrated_by_day: dict[str, list[Paper]],
+        *,
+        dense: Dense | None = None,
     ) -> Taste | None:
         rated = [(papers[pid], vote) for pid, vote in ratings.items() if pid in papers]
         liked = [p for p, vote in rated if vote > 0]
@@ -124,14 +143,23 @@ class Preferences:
         if all(labels):
             return None
         weights = [1.0] * len(rated) + [UNRATED_WEIGHT] * len(extra)
+        embedded = dense(samples) if dense is not None else None
+        dense_dim = 0 if embedded is None else int(embedded.shape[1])
         model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
-        model.fit(self.vectors(samples), labels, sample_weight=weights)
-        return Taste(model=model, ratings=len(rated), liked=liked, liked_vectors=self.vectors(liked))
+        model.fit(self.features(samples, lambda _p: embedded, dense_dim), labels, sample_weight=weights)
+        return Taste(
+            model=model,
+            ratings=len(rated),
+            liked=liked,
+            liked_vectors=self.vectors(liked),
+            dense_dim=dense_dim,
+        )
 
-    def adjust(self, taste: Taste, papers: Sequence[Paper]) -> Adjustment:
+    def adjust(self, taste: Taste, papers: Sequence[Paper], dense: Dense | None = None) -> Adjustment:
         """Relevance points per paper (zero mean over the day) and the most similar liked paper."""
         vectors = self.vectors(papers)
-        points = taste.weight * zscore(taste.model.decision_function(vectors))
+        features = self.features(papers, dense, taste.dense_dim) if taste.dense_dim else vectors
+        points = taste.weight * zscore(taste.model.decision_function(features))
         similarity = (vectors @ taste.liked_vectors.T).toarray()
         best = similarity.argmax(axis=1)
         nearest = [

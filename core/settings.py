@@ -6,6 +6,8 @@ import time.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,7 +40,12 @@ class Settings(BaseSettings):
         "gpt-4o-mini": (0.15, 0.075, 0.60),
         "gpt-4.1-mini": (0.40, 0.10, 1.60),
         "gpt-5-mini": (0.25, 0.025, 2.00),
+        "text-embedding-3-small": (0.02, 0.02, 0.0),
+        "text-embedding-3-large": (0.13, 0.13, 0.0),
     }
+    # Embeddings help rank and learn: auto = OpenAI's when a key is set, else none.
+    embeddings: Literal["auto", "off", "openai", "local"] = "auto"
+    embedding_model: str = ""  # default: text-embedding-3-small, or the packaged all-MiniLM-L6-v2
 
     arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"

@@ -170,3 +170,14 @@ class LlmBatch(SQLModel, table=True):
     requests: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(default_factory=_now)
     finished_at: dt.datetime | None = None
+
+
+class Vector(SQLModel, table=True):
+    """An embedding of a paper (`paper:<id>v<version>`) or a criteria text
+    (`text:<sha256>`) by one model: computed once, reused by every user and process."""
+
+    key: str = Field(primary_key=True, max_length=96)
+    model: str = Field(primary_key=True, max_length=96)
+    dim: int
+    data: bytes  # float32, little-endian, unit length
+    created_at: dt.datetime = Field(default_factory=_now)

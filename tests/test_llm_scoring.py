@@ -16,7 +16,7 @@ from core.settings import Settings
 from storage import profiles
 from storage.tables import LlmUsage, Score
 from tests.conftest import DAY, FIXTURES
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, tokens
 
 CRITERIA = (FIXTURES / "criteria.md").read_text()
 
@@ -36,6 +36,7 @@ def llm_app(settings: Settings, listing_path: Path, base_url: str, **overrides: 
         "llm_max_retries": 2,
         "llm_prefilter_share": 1.0,
         "llm_timeout_seconds": 5,
+        "embeddings": "off",  # these tests count chat calls; tests/test_embeddings.py turns them on
         **overrides,
     }
     app = build_app(
@@ -233,14 +234,19 @@ def test_daily_pass_scores_each_distinct_criteria_once(
         == "2025-06-03: 2 distinct criteria scored for 3 profiles (scorer: llm:gpt-4o-mini)\n"
     )
     assert len(fake_openai.requests) == 8
+    embedded = [text for r in fake_openai.embedding_requests for text in r["input"]]
+    assert len(embedded) == len(set(embedded))  # each paper and criteria paragraph once (EMBEDDINGS=auto)
+    embedding_calls = len(fake_openai.embedding_requests)
     assert main(["digest", "--user", "alice", "--date", "2025-06-03", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["scorer"] == "llm:gpt-4o-mini" and data["usage"]["prompt_tokens"] == 0  # from the cache
-    assert len(fake_openai.requests) == 8
+    assert len(fake_openai.requests) == 8 and len(fake_openai.embedding_requests) == embedding_calls
     assert main(["usage", "--date", "2025-06-03"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"2025-06-03 gpt-4o-mini: {fake_openai.prompt_tokens} prompt")
-    assert lines[1].startswith("2025-06-03 total: 8 calls, $")
+    embedding_tokens = sum(tokens(text) for text in embedded)
+    assert lines[1].startswith(f"2025-06-03 text-embedding-3-small: {embedding_tokens} prompt (0 cached)")
+    assert lines[2].startswith(f"2025-06-03 total: {8 + embedding_calls} calls, $")
     assert main(["usage", "--date", "2025-06-04"]) == 0
     assert capsys.readouterr().out == "2025-06-04: no LLM calls\n"
 

@@ -7,7 +7,9 @@ kept per day, so building thousands of digests reads the day once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,13 +17,15 @@ from sqlmodel import Session
 
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
-from core.errors import NotFoundError
+from core.errors import NotFoundError, PaperbotError
 from core.models import FRESH_TYPES, Paper, ProfileView
-from core.preferences import CORPUS_LIMIT, Adjustment, Preferences
+from core.preferences import CORPUS_LIMIT, Adjustment, Dense, Preferences
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
 from storage import deliveries, feedback
 from storage import papers as paper_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,7 +78,7 @@ class DigestBuilder:
         scored = self.scoring.scores_for(
             session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
         )
-        adjustment = self._adjustment(session, profile, data.papers)
+        adjustment = self._adjustment(session, profile, data.papers, day)
         selection = select(
             profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions, adjustment=adjustment
         )
@@ -100,7 +104,9 @@ class DigestBuilder:
             )
         return digest
 
-    def _adjustment(self, session: Session, profile: ProfileView, papers: list[Paper]) -> Adjustment | None:
+    def _adjustment(
+        self, session: Session, profile: ProfileView, papers: list[Paper], day: dt.date
+    ) -> Adjustment | None:
         """What the user's ratings add to each paper; None without ratings (cold start)."""
         if self.preferences is None or not papers:
             return None
@@ -116,8 +122,24 @@ class DigestBuilder:
             days = set(paper_store.announced_on(session, list(rated)).values())
             return rated, paper_store.papers_announced_on(session, days)
 
-        taste = self.preferences.taste(profile.id, ratings, training_data)
-        return None if taste is None else self.preferences.adjust(taste, papers)
+        dense = self._dense(session, day)
+        taste = self.preferences.taste(profile.id, ratings, training_data, dense)
+        return None if taste is None else self.preferences.adjust(taste, papers, dense)
+
+    def _dense(self, session: Session, day: dt.date) -> Dense | None:
+        """Paper embeddings for the learned model, when configured; None when they fail."""
+        store = self.scoring.vectors
+        if store is None:
+            return None
+
+        def embed(papers: Sequence[Paper]) -> np.ndarray | None:
+            try:
+                return store.papers(session, papers, day=day)
+            except PaperbotError as exc:
+                log.warning("learning without embeddings: %s", exc)
+                return None
+
+        return embed
 
     def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:
         key = (day, version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from core.embeddings import DayVectors
 from core.errors import InputError
 from core.models import Criteria, Paper
 from core.scoring.offline import OfflineScorer
@@ -34,9 +35,11 @@ class Scorer(Protocol):
         wanted: Iterable[str] | None = None,
         always: Iterable[str] = (),
         budget_usd: float | None = None,
+        vectors: DayVectors | None = None,
     ) -> ScoredBatch:
         """Score `papers` (a whole day, for context); persistent scorers need only do the
-        `wanted` ones, must include the `always` ones, and stop spending at `budget_usd`."""
+        `wanted` ones, must include the `always` ones, and stop spending at `budget_usd`.
+        `vectors`, when embeddings are configured, help rank the day."""
         ...
 
 

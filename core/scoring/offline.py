@@ -7,6 +7,8 @@ Three signals, each general rather than fitted to anyone's picks:
    application papers (see `lexicon`);
 3. pseudo-relevance feedback (Rocchio): the day's best matches pull up papers that read like
    them, the worst push down, over TF-IDF of the day's papers.
+When embeddings are configured, two more: each paper's closest similarity to a paragraph of the
+criteria, and the same pseudo-relevance feedback in embedding space.
 The combined z-score is calibrated to 1–10 so that the seed defaults (relevance ≥ 8,
 novelty ≥ 7) keep a digest of a handful of papers.
 """
@@ -21,6 +23,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from core.embeddings import DayVectors
 from core.models import Criteria, Paper
 from core.scoring.criteria import ParsedCriteria, Phrase, parse_criteria
 from core.scoring.lexicon import APPLIED_STEMS, FOUNDATIONAL_STEMS, NOVEL_STEMS, ROUTINE_STEMS
@@ -30,6 +33,7 @@ from core.scoring.text import stems
 TITLE_WEIGHT = 2.0
 BM25_K = 1.2
 PSEUDO_POSITIVE_SHARE = 0.10
+SEMANTIC_WEIGHT = 0.5  # of the criteria similarity, and of its feedback, per standard deviation
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -131,7 +135,9 @@ class OfflineScorer:
         self._indexes.move_to_end(key)
         return found
 
-    def score_day(self, papers: Sequence[Paper], criteria: Criteria, **_: object) -> ScoredBatch:
+    def score_day(
+        self, papers: Sequence[Paper], criteria: Criteria, *, vectors: DayVectors | None = None, **_: object
+    ) -> ScoredBatch:
         """Scores as arrays aligned with `papers`; comments are written only when asked for."""
         if not papers:
             return ScoredBatch(ranking=Ranking.from_scores([], {}))
@@ -140,6 +146,8 @@ class OfflineScorer:
         positive = index.phrase_scores(parsed.positive)
         negative = index.phrase_scores(parsed.negative)
         final = self._rank(index, parsed, positive.sum(axis=1) - negative.sum(axis=1))
+        if vectors is not None and len(papers) >= 8:
+            final = _with_semantics(final, vectors)
         ranking = Ranking(
             papers=index.papers,
             relevance=np.clip(np.rint(5 + 1.5 * final), 1, 10).astype(int),
@@ -162,6 +170,17 @@ class OfflineScorer:
             return zscore(first)
         centroid = np.asarray(index.tfidf[top].mean(axis=0) - index.tfidf[bottom].mean(axis=0)).ravel()
         return zscore(zscore(first) + zscore(index.tfidf @ centroid))
+
+
+def _with_semantics(lexical: np.ndarray, vectors: DayVectors) -> np.ndarray:
+    """Adds the criteria similarity, then feedback from the day's best matches, in embedding space."""
+    similarity = (vectors.papers @ vectors.criteria.T).max(axis=1)
+    first = lexical + SEMANTIC_WEIGHT * zscore(similarity)
+    order = np.argsort(-first)
+    n = len(order)
+    top, bottom = order[: max(3, int(PSEUDO_POSITIVE_SHARE * n))], order[n // 2 :]
+    centroid = vectors.papers[top].mean(axis=0) - vectors.papers[bottom].mean(axis=0)
+    return zscore(first + SEMANTIC_WEIGHT * zscore(vectors.papers @ centroid))
 
 
 def _comment(i: int, parsed: ParsedCriteria, positive: np.ndarray, negative: np.ndarray) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session
 
+from core.embeddings import DayVectors
+from core.embeddings.store import VectorStore
 from core.models import Criteria, Paper, Usage
 from core.scoring import Scorer
 from core.scoring.criteria import fingerprint
@@ -28,8 +30,10 @@ class ScoringService:
         scorer: Scorer,
         daily_budget_usd: float | None = None,
         user_daily_budget_usd: float | None = None,
+        vectors: VectorStore | None = None,
     ) -> None:
         self.scorer = scorer
+        self.vectors = vectors
         self.daily_budget_usd = daily_budget_usd
         self.user_daily_budget_usd = user_daily_budget_usd
 
@@ -50,7 +54,9 @@ class ScoringService:
     ) -> ScoredBatch:
         """Every paper's score; a persistent scorer is asked only about uncached papers."""
         if not self.scorer.persistent:
-            return self.scorer.score_day(papers, criteria)
+            return self.scorer.score_day(
+                papers, criteria, vectors=self._day_vectors(session, papers, criteria, day)
+            )
         key = {
             "fingerprint": fingerprint(criteria),
             "model": self.scorer.model,
@@ -71,6 +77,7 @@ class ScoringService:
                 wanted=missing,
                 always=always,
                 budget_usd=self._budget(session, day, profile_id),
+                vectors=self._day_vectors(session, papers, criteria, day),
             )
             fresh = [batch.ranking.score(i) for i, p in enumerate(batch.ranking.papers) if p.id in missing]
             store.replace_scores(
@@ -90,6 +97,13 @@ class ScoringService:
             notes=notes,
             usage=self._user_usage(session, day, profile_id),
         )
+
+    def _day_vectors(
+        self, session: Session, papers: Sequence[Paper], criteria: Criteria, day: dt.date
+    ) -> DayVectors | None:
+        if self.vectors is None or not papers:
+            return None
+        return self.vectors.day_vectors(session, papers, criteria, day=day)
 
     def _budget(self, session: Session, day: dt.date, profile_id: int | None) -> float | None:
         limits = []

@@ -8,6 +8,8 @@ carrying an unasked id with a score of 42, or an HTTP error with Retry-After.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import re
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+import numpy as np
+
 from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
@@ -26,6 +30,20 @@ _PAPER = re.compile(r'^\{"id": "(?P<id>[^"]+)", "t": "(?P<t>(?:[^"\\]|\\.)*)"', 
 
 def tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
+
+
+EMBEDDING_DIM = 256
+
+
+def hashed_embedding(text: str, dim: int = EMBEDDING_DIM) -> np.ndarray:
+    """A stand-in for a real embedding model: hashed bag of words, so texts that share words
+    get similar vectors, and the same text always the same one."""
+    vector = np.zeros(dim, dtype=np.float32)
+    for word in re.findall(r"[a-z]{3,}", text.lower()):
+        digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+        vector[int.from_bytes(digest, "little") % dim] += 1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def default_judge(paper_id: str, text: str) -> tuple[int, int]:
@@ -43,6 +61,7 @@ class FakeOpenAI(LoopbackServer):
     lock: threading.Lock = field(default_factory=threading.Lock)
     batch_ready: bool = True  # batches complete when first polled; False: they never do
     files: dict[str, bytes] = field(default_factory=dict)
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -134,6 +153,33 @@ class FakeOpenAI(LoopbackServer):
                 }
         raise ValueError("no file part")
 
+    def embed(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST /embeddings: float lists, or base64 float32 as the client asks by default."""
+        inputs = body.get("input")
+        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        if not texts or not all(isinstance(t, str) and t for t in texts):
+            return 400, {
+                "error": {"message": "input must be non-empty strings", "type": "invalid_request_error"}
+            }
+        with self.lock:
+            self.embedding_requests.append(body)
+        data = []
+        for i, text in enumerate(texts):
+            vector = hashed_embedding(text)
+            encoded: Any = (
+                base64.b64encode(vector.astype("<f4").tobytes()).decode()
+                if body.get("encoding_format") == "base64"
+                else vector.tolist()
+            )
+            data.append({"object": "embedding", "index": i, "embedding": encoded})
+        used = sum(tokens(t) for t in texts)
+        return 200, {
+            "object": "list",
+            "data": data,
+            "model": body.get("model", ""),
+            "usage": {"prompt_tokens": used, "total_tokens": used},
+        }
+
     def batch(self, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """POST /batches, GET /batches/{id}, POST /batches/{id}/cancel."""
         if path == "/v1/batches":
@@ -185,6 +231,8 @@ class FakeOpenAI(LoopbackServer):
                 if path == "/v1/chat/completions":
                     status, headers, payload = fake.answer(json.loads(raw or b"{}"))
                     self.reply_json(status, payload, headers)
+                elif path == "/v1/embeddings":
+                    self.reply_json(*fake.embed(json.loads(raw or b"{}")))
                 elif path == "/v1/files":
                     self.reply_json(200, fake.upload(self.headers["Content-Type"], raw))
                 elif path.startswith("/v1/batches"):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import openai
 
+from core.embeddings import DayVectors
 from core.models import Criteria, Paper, Usage
 from core.scoring.llm.answer import Verdict, parse_answer
 from core.scoring.llm.pricing import Prices, usage_of
@@ -92,9 +93,10 @@ class LlmScorer:
         wanted: Iterable[str] | None = None,
         always: Iterable[str] = (),
         budget_usd: float | None = None,
+        vectors: DayVectors | None = None,
     ) -> ScoredBatch:
         """Rank all `papers` offline, then have the model rate the promising `wanted` ones."""
-        base = self.offline.score_day(papers, criteria).ranking
+        base = self.offline.score_day(papers, criteria, vectors=vectors).ranking
         if not papers:
             return ScoredBatch(ranking=base)
         ask = self.prefilter(base, wanted=set(wanted) if wanted is not None else None, always=set(always))
