@@ -20,7 +20,7 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import labelled_days, peak_memory_mb, scratch_app, shared_dir
+from bench.common import bench_options, labelled_days, peak_memory_mb, scratch_app, shared_dir, vector_cache
 from core import feedback
 from core.accounts import add_local_user
 from core.bootstrap import App
@@ -44,37 +44,41 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--train-days", type=int, default=15)
     args, _ = parser.parse_known_args()
-    shared = shared_dir()
+    shared, options = shared_dir(), bench_options()
     criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
     days = labelled_days(shared)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        app = scratch_app(Path(folder))
+        app = scratch_app(Path(folder), embeddings=options.embeddings)
         with app.sessions() as session, session.begin():
             for name in ("rater", "cold"):
                 add_local_user(session, name, criteria=criteria, categories=["cs.LG", "cs.AI"])
-        rated = liked = 0
-        for date, listing, selected in days[: args.train_days]:
-            day = dt.date.fromisoformat(date)
-            app.ingestor.ingest_file(listing, day=day)
-            shown = ranked(app, "rater", day, ranked_all=False)[:10]
-            with app.sessions() as session, session.begin():
-                rater = profiles.find(session, profiles.Identity("console", "rater"))
-                for pid in shown:
-                    feedback.rate(
-                        session, profile_id=rater.id, paper_id=pid, value=1 if pid in selected else -1
-                    )
-            rated += len(shown)
-            liked += sum(pid in selected for pid in shown)
-        with_ratings, without = [], []
-        for date, listing, selected in days[args.train_days :]:
-            day = dt.date.fromisoformat(date)
-            app.ingestor.ingest_file(listing, day=day)
-            with_ratings.append(metrics(ranked(app, "rater", day, ranked_all=True), selected))
-            without.append(metrics(ranked(app, "cold", day, ranked_all=True), selected))
+        with vector_cache(app, options):
+            rated = liked = 0
+            for date, listing, selected in days[: args.train_days]:
+                day = dt.date.fromisoformat(date)
+                app.ingestor.ingest_file(listing, day=day)
+                shown = ranked(app, "rater", day, ranked_all=False)[:10]
+                with app.sessions() as session, session.begin():
+                    rater = profiles.find(session, profiles.Identity("console", "rater"))
+                    for pid in shown:
+                        feedback.rate(
+                            session, profile_id=rater.id, paper_id=pid, value=1 if pid in selected else -1
+                        )
+                rated += len(shown)
+                liked += sum(pid in selected for pid in shown)
+            with_ratings, without = [], []
+            for date, listing, selected in days[args.train_days :]:
+                day = dt.date.fromisoformat(date)
+                app.ingestor.ingest_file(listing, day=day)
+                with_ratings.append(metrics(ranked(app, "rater", day, ranked_all=True), selected))
+                without.append(metrics(ranked(app, "cold", day, ranked_all=True), selected))
         app.engine.dispose()
     w, c = np.array(with_ratings), np.array(without)
-    print(f"training: {args.train_days} days, {rated} ratings ({liked} 👍); evaluation: {len(w)} days")
+    print(
+        f"training: {args.train_days} days, {rated} ratings ({liked} 👍); evaluation: {len(w)} days; "
+        f"embeddings: {options.embeddings}"
+    )
     print(f"with ratings: mean ROC AUC {w[:, 0].mean():.3f}, precision@10 {w[:, 1].mean():.3f}")
     print(f"without ratings: mean ROC AUC {c[:, 0].mean():.3f}, precision@10 {c[:, 1].mean():.3f}")
     print(

@@ -8,6 +8,7 @@ Over the days in ../shared/data/arxiv-days with the seed-topics user:
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import random
 import re
@@ -21,7 +22,7 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import labelled_days, shared_dir
+from bench.common import bench_options, labelled_days, shared_dir, vector_cache
 from bench.scale import generate_criteria
 from core.accounts import add_local_user
 from core.bootstrap import App, build_app
@@ -33,12 +34,14 @@ from tests.fakes.openai_server import FakeOpenAI
 _IDS = re.compile(r'^\{"id": "([^"]+)"', re.M)
 
 
-def make_app(folder: Path, fake: FakeOpenAI) -> App:
+def make_app(folder: Path, fake: FakeOpenAI, embeddings: str = "off") -> App:
+    """The fake's embeddings are word hashes, useless for ranking: off, or a real local model."""
     settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{folder}/bench.db",  # type: ignore[call-arg]
         openai_api_key=SecretStr("sk-bench"),
         openai_base_url=fake.base_url,
+        embeddings=embeddings,  # type: ignore[arg-type]
     )
     return build_app(settings)
 
@@ -47,35 +50,18 @@ def asked_ids(requests: list[dict]) -> set[str]:
     return {m for r in requests for m in _IDS.findall(r["body"]["messages"][-1]["content"])}
 
 
-def per_day(shared: Path, criteria: str) -> None:
-    rows = []
+def per_day(shared: Path, criteria: str, options: argparse.Namespace) -> None:
     with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as folder:
-        app = make_app(Path(folder), fake)
+        app = make_app(Path(folder), fake, options.embeddings)
         with app.sessions() as session, session.begin():
             add_local_user(session, "seed", criteria=criteria, categories=["cs.LG", "cs.AI"])
-        for date, listing, selected in labelled_days(shared):
-            day = dt.date.fromisoformat(date)
-            app.ingestor.ingest_file(listing, day=day)
-            before = len(fake.requests)
-            with app.sessions() as session, session.begin():
-                view = profiles.to_view(profiles.find(session, profiles.Identity("console", "seed")))
-                digest = app.builder.build(session, view, day)
-            calls = fake.requests[before:]
-            forwarded = asked_ids(calls)
-            prompt = sum(c["usage"]["prompt_tokens"] for c in calls)
-            rows.append(
-                (
-                    digest.totals.scanned,
-                    len(calls),
-                    prompt,
-                    len(forwarded & selected) / len(selected),
-                    len(forwarded) / digest.totals.scanned,
-                    digest.usage.cost_usd,
-                )
-            )
+        with vector_cache(app, options):
+            rows = score_days(app, fake, shared)
         app.engine.dispose()
     a = np.array(rows)
-    print(f"days: {len(rows)}, mean scanned {a[:, 0].mean():.0f} papers/day")
+    print(
+        f"days: {len(rows)}, mean scanned {a[:, 0].mean():.0f} papers/day, embeddings: {options.embeddings}"
+    )
     print(
         f"prompt tokens per scanned paper: {a[:, 2].sum() / a[:, 0].sum():.1f} "
         f"(median day {np.median(a[:, 2] / a[:, 0]):.1f}); LLM calls per day: {a[:, 1].mean():.1f}"
@@ -85,6 +71,31 @@ def per_day(shared: Path, criteria: str) -> None:
         f"{a[:, 3].mean():.3f} (worst day {a[:, 3].min():.3f})"
     )
     print(f"cost per day at gpt-4o-mini prices: ${a[:, 5].mean():.4f} (seed digests: ~$0.15 with gpt-4o)")
+
+
+def score_days(app: App, fake: FakeOpenAI, shared: Path) -> list[tuple[float, ...]]:
+    rows = []
+    for date, listing, selected in labelled_days(shared):
+        day = dt.date.fromisoformat(date)
+        app.ingestor.ingest_file(listing, day=day)
+        before = len(fake.requests)
+        with app.sessions() as session, session.begin():
+            view = profiles.to_view(profiles.find(session, profiles.Identity("console", "seed")))
+            digest = app.builder.build(session, view, day)
+        calls = fake.requests[before:]
+        forwarded = asked_ids(calls)
+        prompt = sum(c["usage"]["prompt_tokens"] for c in calls)
+        rows.append(
+            (
+                digest.totals.scanned,
+                len(calls),
+                prompt,
+                len(forwarded & selected) / len(selected),
+                len(forwarded) / digest.totals.scanned,
+                digest.usage.cost_usd,
+            )
+        )
+    return rows
 
 
 def shared_criteria(shared: Path, users: int = 1000, distinct: int = 50) -> None:
@@ -123,7 +134,7 @@ def shared_criteria(shared: Path, users: int = 1000, distinct: int = 50) -> None
 def main() -> None:
     shared = shared_dir()
     criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
-    per_day(shared, criteria)
+    per_day(shared, criteria, bench_options())
     shared_criteria(shared)
 
 

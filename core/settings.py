@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_reasks: int = Field(default=2, ge=0, le=5)
     llm_batch_poll_seconds: float = Field(default=60.0, gt=0)
-    llm_prefilter_share: float = Field(default=0.25, gt=0, le=1)
+    llm_prefilter_share: float = Field(default=0.30, gt=0, le=1)
     llm_prefilter_floor: int = Field(default=20, ge=0)
     llm_daily_budget_usd: float = Field(default=2.0, ge=0)
     llm_user_daily_budget_usd: float = Field(default=0.20, ge=0)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from core.models import Paper
 
-PROMPT_VERSION = "p1"
-ABSTRACT_WORDS = 40
+PROMPT_VERSION = "p2"
+ABSTRACT_WORDS = 32
 
 ROLE = (
     "You triage new arXiv papers for one researcher. You rate each paper against the "

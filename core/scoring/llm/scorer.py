@@ -67,7 +67,7 @@ class LlmScorer:
         batch_size: int = 60,
         concurrency: int = 4,
         reasks: int = 2,
-        prefilter_share: float = 0.25,
+        prefilter_share: float = 0.30,
         prefilter_floor: int = 20,
     ) -> None:
         self.client = client
