@@ -31,7 +31,7 @@ from core.settings import Settings
 from storage import profiles
 from tests.fakes.openai_server import FakeOpenAI
 
-_IDS = re.compile(r'^\{"id": "([^"]+)"', re.M)
+_IDS = re.compile(r'^\{"id": ?"([^"]+)"', re.M)
 
 
 def make_app(folder: Path, fake: FakeOpenAI, embeddings: str = "off") -> App:

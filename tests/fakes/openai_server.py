@@ -25,7 +25,7 @@ import numpy as np
 from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
-_PAPER = re.compile(r'^\{"id": "(?P<id>[^"]+)", "t": "(?P<t>(?:[^"\\]|\\.)*)"', re.M)
+_PAPER = re.compile(r'^\{"id": ?"(?P<id>[^"]+)", ?"t": ?"(?P<t>(?:[^"\\]|\\.)*)"', re.M)
 
 
 def tokens(text: str) -> int:

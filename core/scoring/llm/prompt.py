@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from core.models import Paper
 
 PROMPT_VERSION = "p2"
-ABSTRACT_WORDS = 32
+ABSTRACT_WORDS = 28
 
 ROLE = (
     "You triage new arXiv papers for one researcher. You rate each paper against the "
@@ -70,7 +70,10 @@ def system_message(criteria: str) -> str:
 def user_message(papers: Sequence[Paper]) -> str:
     """The varying part: one compact JSON line per paper, abstracts cut to their opening."""
     lines = [
-        json.dumps({"id": p.id, "t": p.title, "a": _opening(p.abstract)}, ensure_ascii=False) for p in papers
+        json.dumps(
+            {"id": p.id, "t": p.title, "a": _opening(p.abstract)}, ensure_ascii=False, separators=(",", ":")
+        )
+        for p in papers
     ]
     return "<papers>\n" + "\n".join(lines) + "\n</papers>"
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import numpy as np
 import openai
 
 from core.embeddings import DayVectors
@@ -113,7 +112,7 @@ class LlmScorer:
         every followed author's paper."""
         pool = [i for i, p in enumerate(base.papers) if wanted is None or p.id in wanted]
         pool.sort(key=lambda i: -base.value[i])
-        keep = max(self.prefilter_floor, int(np.ceil(self.prefilter_share * len(base.papers))))
+        keep = max(self.prefilter_floor, int(self.prefilter_share * len(base.papers)))
         chosen = set(pool[:keep]) | {i for i in pool if base.papers[i].id in always}
         return sorted(chosen, key=lambda i: -base.value[i])
 
