@@ -16,9 +16,11 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.bootstrap import App
-from core.deliver.due import ARXIV_ZONE
+from core.deliver.due import ARXIV_ZONE, due_at
 from core.deliver.worker import DeliveryWorker
-from core.scoring.daily import score_day_for_everyone
+from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
+from core.scoring.llm.batch import BatchScoring
+from core.scoring.llm.scorer import LlmScorer
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +86,63 @@ class Scheduler:
         )
         if expected is not None and report.day < expected:
             return report.day
-        if report.status == "announced":
-            scored = await asyncio.to_thread(
-                score_day_for_everyone, self.app.sessions, self.app.scoring, report.day
-            )
-            log.warning("scored %s for %d distinct criteria", report.day, scored.distinct_criteria)
+        if report.status == "announced" and not await self._submit_batch(report.day):
+            await self._score(report.day)
         return report.day
+
+    async def _score(self, day: dt.date) -> None:
+        scored = await asyncio.to_thread(score_day_for_everyone, self.app.sessions, self.app.scoring, day)
+        log.warning("scored %s for %d distinct criteria", day, scored.distinct_criteria)
+
+    async def _submit_batch(self, day: dt.date) -> bool:
+        """With LLM_BATCH_DAILY: submit the day to the Batch API and poll for it until shortly
+        before the earliest delivery. False when there is nothing to submit (or no LLM)."""
+        settings = self.app.settings
+        if not settings.llm_batch_daily or not isinstance(self.app.scoring.scorer, LlmScorer):
+            return False
+        batches = BatchScoring(sessions=self.app.sessions, scoring=self.app.scoring)
+
+        def submit() -> tuple[str | None, dt.datetime | None]:
+            with self.app.sessions() as session:
+                _status, papers = day_papers(session, day)
+                views = active_profiles(session)
+            report = batches.submit(day, papers, distinct_criteria(views))
+            earliest = min((due_at(v, day) for v in views), default=None)
+            return report.batch_id, earliest
+
+        batch_id, earliest = await asyncio.to_thread(submit)
+        if batch_id is None or earliest is None:
+            return False
+        deadline = earliest - dt.timedelta(minutes=settings.llm_batch_margin_minutes)
+        log.warning("submitted %s as batch %s; collecting until %s", day, batch_id, deadline)
+        self.scheduler.add_job(
+            self.collect_batch, IntervalTrigger(seconds=settings.llm_batch_poll_seconds),
+            args=[batches, day, deadline], id="batch-collect", replace_existing=True,
+        )  # fmt: skip
+        return True
+
+    async def collect_batch(self, batches: BatchScoring, day: dt.date, deadline: dt.datetime) -> None:
+        """Stores finished batch results; at the deadline cancels the rest and scores it directly."""
+
+        def collect() -> bool:
+            with self.app.sessions() as session:
+                _status, papers = day_papers(session, day)
+            if batches.poll(day, papers) is not None:
+                return True
+            if self.clock() < deadline:
+                return False
+            batches.collect(day, papers, deadline=self.clock())  # cancels what is still running
+            return True
+
+        try:
+            finished = await asyncio.to_thread(collect)
+        except Exception:
+            log.exception("collecting the batch of %s failed; scoring it directly", day)
+            finished = True
+        if finished:
+            if self.scheduler.get_job("batch-collect") is not None:
+                self.scheduler.remove_job("batch-collect")
+            await self._score(day)  # only what the batch did not bring back is asked for
 
     async def tick(self) -> None:
         report = await self.worker.tick(self.clock())

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_reasks: int = Field(default=2, ge=0, le=5)
     llm_batch_poll_seconds: float = Field(default=60.0, gt=0)
+    # The daily run submits to the Batch API (half price) and collects until this many minutes
+    # before the earliest delivery; what is not back by then is scored synchronously.
+    llm_batch_daily: bool = False
+    llm_batch_margin_minutes: float = Field(default=15.0, ge=0)
     llm_prefilter_share: float = Field(default=0.30, gt=0, le=1)
     llm_prefilter_floor: int = Field(default=20, ge=0)
     llm_daily_budget_usd: float = Field(default=2.0, ge=0)

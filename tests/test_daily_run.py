@@ -98,3 +98,57 @@ async def test_a_day_from_publication_to_every_users_local_morning(
             assert {(d.digest_date, d.state) for d in session.exec(select(Delivery))} == {(DAY, "sent")}
         await telegram.stop()
         app.engine.dispose()
+
+
+async def batch_day(settings: Settings, fake_arxiv: FakeArxiv, listing_path: Path, *, ready: bool) -> None:
+    """With LLM_BATCH_DAILY the evening run submits the day to the Batch API and polls for it
+    until 15 minutes before the earliest delivery (06:00 UTC, 08:00 in Berlin)."""
+    records = [json.loads(line) for line in listing_path.read_text().splitlines()]
+    publish(fake_arxiv, records[:25])
+    fake_arxiv.rss = fake_arxiv.rss[1:]  # the new day is out already
+    with FakeOpenAI(batch_ready=ready) as openai:
+        app = build_app(settings.model_copy(update={
+            "openai_api_key": SecretStr("sk-test"), "openai_base_url": openai.base_url,
+            "llm_prefilter_share": 1.0, "llm_timeout_seconds": 5, "embeddings": "off",
+            "llm_batch_daily": True,
+        }))  # fmt: skip
+        identity = Identity(platform="telegram", platform_id="501")
+        for command in ("/start", "/topics set mixture of experts; sparse models", "/tz Europe/Berlin"):
+            assert app.commands.handle(Caller(identity), command).ok
+        now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]
+        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={}, clock=lambda: now[0])
+        scheduler = Scheduler(app, worker, clock=lambda: now[0])
+        await scheduler.ingest()
+        job = scheduler.scheduler.get_job("batch-collect")
+        assert job is not None and list(openai.batches) == ["batch_1"]
+        assert openai.requests == []  # nothing asked directly yet
+
+        now[0] = dt.datetime(2025, 6, 3, 1, 0, tzinfo=UTC)
+        await scheduler.collect_batch(*job.args)  # a poll before the deadline
+        assert (scheduler.scheduler.get_job("batch-collect") is None) == ready
+        if not ready:
+            assert openai.batches["batch_1"]["status"] == "in_progress" and openai.requests == []
+            now[0] = dt.datetime(2025, 6, 3, 5, 45, tzinfo=UTC)  # the deadline
+            await scheduler.collect_batch(*job.args)
+            assert scheduler.scheduler.get_job("batch-collect") is None
+        with app.sessions() as session:
+            scores = list(session.exec(select(Score)))
+        assert len(scores) == 20 and {s.source for s in scores} == {"llm:gpt-4o-mini"}
+        submitted = openai.files[openai.batches["batch_1"]["input_file_id"]].decode().splitlines()
+        assert len(submitted) == 1  # one criteria, 20 papers: one request
+        # every request was answered once: by the batch when it was ready, else directly
+        assert len(openai.requests) == len(submitted)
+        assert openai.batches["batch_1"]["status"] == ("completed" if ready else "cancelled")
+        app.engine.dispose()
+
+
+async def test_the_batch_api_scores_the_day_before_anyone_is_due(
+    settings: Settings, fake_arxiv: FakeArxiv, listing_path: Path
+) -> None:
+    await batch_day(settings, fake_arxiv, listing_path, ready=True)
+
+
+async def test_a_late_batch_is_cancelled_and_the_day_scored_directly(
+    settings: Settings, fake_arxiv: FakeArxiv, listing_path: Path
+) -> None:
+    await batch_day(settings, fake_arxiv, listing_path, ready=False)

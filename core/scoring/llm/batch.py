@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -27,6 +28,7 @@ from core.scoring.service import ScoringService
 from storage import batches as batch_store
 from storage import scores as score_store
 from storage import usage as usage_store
+from storage.tables import LlmBatch
 
 log = logging.getLogger(__name__)
 BATCH_DISCOUNT = 0.5
@@ -125,16 +127,35 @@ class BatchScoring:
         with self._sessions() as session, session.begin():
             for row in batch_store.open_batches(session, day):
                 report.batch_id = row.batch_id
-                status = self._wait(row.batch_id, deadline)
-                if status.status != DONE or not status.output_file_id:
-                    log.warning("batch %s is %s; scoring synchronously instead", row.batch_id, status.status)
-                    batch_store.finish(row, "abandoned")
-                    report.abandoned = True
-                    continue
-                output = self.scorer.client.files.content(status.output_file_id).text
-                report.scored += self._store(session, day, papers, row.requests, output)
-                batch_store.finish(row, "collected")
+                self._settle(session, row, self._wait(row.batch_id, deadline), papers, report)
         return report
+
+    def poll(self, day: dt.date, papers: Sequence[Paper]) -> BatchReport | None:
+        """One look at `day`'s open batches without waiting: stores those that are done.
+        None while some are still running; the report once none is left open."""
+        report = BatchReport()
+        with self._sessions() as session, session.begin():
+            running = False
+            for row in batch_store.open_batches(session, day):
+                report.batch_id = row.batch_id
+                status = self.scorer.client.batches.retrieve(row.batch_id)
+                if status.status == DONE or status.status in GONE:
+                    self._settle(session, row, status, papers, report)
+                else:
+                    running = True
+        return None if running else report
+
+    def _settle(
+        self, session: Session, row: LlmBatch, status: Any, papers: Sequence[Paper], report: BatchReport
+    ) -> None:
+        if status.status != DONE or not status.output_file_id:
+            log.warning("batch %s is %s; scoring synchronously instead", row.batch_id, status.status)
+            batch_store.finish(row, "abandoned")
+            report.abandoned = True
+            return
+        output = self.scorer.client.files.content(status.output_file_id).text
+        report.scored += self._store(session, row.day, papers, row.requests, output)
+        batch_store.finish(row, "collected")
 
     def _wait(self, batch_id: str, deadline: dt.datetime):  # type: ignore[no-untyped-def]
         client = self.scorer.client
