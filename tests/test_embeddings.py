@@ -22,7 +22,7 @@ from core.scoring.offline import OfflineScorer
 from core.settings import Settings
 from storage.tables import LlmUsage, Vector
 from tests.fakes.openai_server import EMBEDDING_DIM, FakeOpenAI, tokens
-from tests.test_learning import DAY1, DAY2, mean_rank, ranking, rate_day1, say, setup_users, write_day
+from tests.test_learning import DAY1, DAY2, ranking, rated_and_cold, say, setup_users, write_day
 
 
 @pytest.fixture
@@ -102,11 +102,7 @@ def test_the_endpoint_being_down_ranks_without_embeddings(settings: Settings, tm
 
 
 def test_ratings_move_similar_papers_with_embeddings_too(days: App) -> None:
-    setup_users(days)
-    rate_day1(days, "rater", up="graph", down="audio")
-    rater, cold = ranking(days, "rater"), ranking(days, "cold")
-    assert mean_rank(rater, "graph") < mean_rank(cold, "graph")
-    assert mean_rank(rater, "audio") > mean_rank(cold, "audio")
+    _rater, cold = rated_and_cold(days)
     keys = {r.key for r in stored(days)}
     assert "paper:2506.10000v1" in keys  # the rated day's papers were embedded to learn from them
     assert all(e.boost == 0 for e in cold.entries)

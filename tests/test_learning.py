@@ -106,12 +106,19 @@ def test_no_ratings_changes_nothing(days: App) -> None:
     assert all(e.boost == 0 and e.reason == "criteria" for e in rater.entries)
 
 
-def test_ratings_move_similar_papers_up_and_dissimilar_down(days: App) -> None:
-    setup_users(days)
-    rate_day1(days, "rater", up="graph", down="audio")
-    rater, cold = ranking(days, "rater"), ranking(days, "cold")
+def rated_and_cold(app: App) -> tuple[Digest, Digest]:
+    """The rater likes day 1's graph papers and dislikes its audio ones: on day 2, graph papers
+    rank higher for them than for the cold user, and audio papers lower."""
+    setup_users(app)
+    rate_day1(app, "rater", up="graph", down="audio")
+    rater, cold = ranking(app, "rater"), ranking(app, "cold")
     assert mean_rank(rater, "graph") < mean_rank(cold, "graph")
     assert mean_rank(rater, "audio") > mean_rank(cold, "audio")
+    return rater, cold
+
+
+def test_ratings_move_similar_papers_up_and_dissimilar_down(days: App) -> None:
+    rater, cold = rated_and_cold(days)
 
     def graphs_on_top(d: Digest) -> int:
         return sum(topic_of(e.paper.id) == "graph" for e in d.entries[:8])
