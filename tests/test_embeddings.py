@@ -20,6 +20,7 @@ from core.models import Criteria, Paper
 from core.scoring import get_scorer
 from core.scoring.offline import OfflineScorer
 from core.settings import Settings
+from storage import papers as paper_store
 from storage.tables import LlmUsage, Vector
 from tests.fakes.openai_server import EMBEDDING_DIM, FakeOpenAI, tokens
 from tests.test_learning import DAY1, DAY2, ranking, rated_and_cold, say, setup_users, write_day
@@ -99,6 +100,35 @@ def test_the_endpoint_being_down_ranks_without_embeddings(settings: Settings, tm
     assert stored(app) == []
     app.engine.dispose()
     offline.engine.dispose()
+
+
+def test_calls_before_a_failure_are_accounted_and_nothing_half_stored(
+    days: App, fake_openai: FakeOpenAI
+) -> None:
+    import openai
+
+    from core.embeddings.remote import EmbeddingError, OpenAIEmbedder
+    from core.embeddings.store import VectorStore
+
+    client = openai.OpenAI(api_key="sk-test", base_url=fake_openai.base_url, max_retries=0)
+    store = VectorStore(
+        OpenAIEmbedder(client=client, model="text-embedding-3-small", prices={}, batch_size=10)
+    )
+    with days.sessions() as session:
+        papers = [p for p, _kind in paper_store.day_listing(session, DAY2)]
+    fake_openai.embedding_failures_after = 1  # the first 10 papers, then a 500
+    with (
+        days.sessions() as session,
+        session.begin(),
+        pytest.raises(EmbeddingError, match="InternalServerError"),
+    ):
+        store.papers(session, papers, day=DAY2)
+    with days.sessions() as session:
+        usage = list(session.exec(select(LlmUsage)))
+    assert [(u.day, u.prompt_tokens) for u in usage] == [
+        (DAY2, sum(tokens(t) for t in fake_openai.embedding_requests[0]["input"]))
+    ]
+    assert stored(days) == []
 
 
 def test_ratings_move_similar_papers_with_embeddings_too(days: App) -> None:

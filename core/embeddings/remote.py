@@ -15,6 +15,14 @@ from core.scoring.llm.pricing import Prices, usage_of
 MAX_CHARS = 6000  # far below the model's 8,191-token input limit
 
 
+class EmbeddingError(SourceError):
+    """An embeddings call failed; `calls` are the ones before it, paid for all the same."""
+
+    def __init__(self, message: str, calls: list[Usage]) -> None:
+        super().__init__(message)
+        self.calls = calls
+
+
 class OpenAIEmbedder:
     def __init__(self, *, client: openai.OpenAI, model: str, prices: Prices, batch_size: int = 256) -> None:
         self.client = client
@@ -30,10 +38,10 @@ class OpenAIEmbedder:
             try:
                 response = self.client.embeddings.create(model=self.model, input=chunk)
             except openai.OpenAIError as exc:
-                raise SourceError(f"the embeddings call failed ({type(exc).__name__})") from exc
+                raise EmbeddingError(f"the embeddings call failed ({type(exc).__name__})", calls) from exc
+            calls.append(usage_of(self.prices, self.model, response.usage))
             ordered = sorted(response.data, key=lambda d: d.index)
             if len(ordered) != len(chunk):
-                raise SourceError(f"asked for {len(chunk)} embeddings, got {len(ordered)}")
+                raise EmbeddingError(f"asked for {len(chunk)} embeddings, got {len(ordered)}", calls)
             rows.extend(d.embedding for d in ordered)
-            calls.append(usage_of(self.prices, self.model, response.usage))
         return unit(np.array(rows, dtype=np.float32)), calls

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from core.embeddings import DayVectors, Embedder, paper_text
 from core.errors import PaperbotError
-from core.models import Criteria, Paper
+from core.models import Criteria, Paper, Usage
 from storage import usage as usage_store
 from storage import vectors as vector_store
 
@@ -64,10 +64,14 @@ class VectorStore:
             found.update(vector_store.load(session, wanted, model=self.model))
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
         if todo:
-            vectors, calls = self.embedder.embed(list(todo.values()))
+            try:
+                vectors, calls = self.embedder.embed(list(todo.values()))
+            except PaperbotError as exc:  # the calls that did succeed were paid for: keep count
+                self._record(session, getattr(exc, "calls", []), day)
+                raise
             fresh = dict(zip(todo, vectors, strict=True))
             vector_store.save(session, fresh, model=self.model)
-            usage_store.record_calls(session, calls, day=day, profile_id=None, fingerprint=USAGE_FINGERPRINT)
+            self._record(session, calls, day)
             found.update(fresh)
         for key in keys:
             self._memory[key] = found[key]
@@ -75,6 +79,10 @@ class VectorStore:
         while len(self._memory) > self._limit:
             self._memory.popitem(last=False)
         return np.vstack([found[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+
+    @staticmethod
+    def _record(session: Session, calls: list[Usage], day: dt.date) -> None:
+        usage_store.record_calls(session, calls, day=day, profile_id=None, fingerprint=USAGE_FINGERPRINT)
 
 
 def criteria_blocks(criteria: Criteria) -> list[str]:

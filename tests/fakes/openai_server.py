@@ -62,6 +62,7 @@ class FakeOpenAI(LoopbackServer):
     batch_ready: bool = True  # batches complete when first polled; False: they never do
     files: dict[str, bytes] = field(default_factory=dict)
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_failures_after: int | None = None  # answer 500 once this many embedding calls succeeded
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -162,6 +163,10 @@ class FakeOpenAI(LoopbackServer):
                 "error": {"message": "input must be non-empty strings", "type": "invalid_request_error"}
             }
         with self.lock:
+            if self.embedding_failures_after is not None and len(self.embedding_requests) >= (
+                self.embedding_failures_after
+            ):
+                return 500, {"error": {"message": "scripted failure", "type": "server_error"}}
             self.embedding_requests.append(body)
         data = []
         for i, text in enumerate(texts):
