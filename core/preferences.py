@@ -2,11 +2,10 @@
 
 A logistic regression per user over TF-IDF features of the stored corpus, next to the papers'
 embeddings when they are configured: 👍 papers are positives, 👎 papers and a sample of
-unrated papers from the same days are negatives. Its
-score is blended into the criteria score with a weight that grows with the number of ratings,
-so a user without ratings ranks exactly as before. The LLM still scores only the criteria, so
-its cache stays shared; the learned model only re-ranks. Models are retrained only when a
-user's ratings change.
+unrated papers from the same days are negatives. Its score is blended into the criteria score
+with a weight that grows with the number of ratings, so a user without ratings ranks exactly
+as before. The LLM still scores only the criteria, so its cache stays shared; the learned
+model only re-ranks. Models are retrained only when a user's ratings change.
 """
 
 from __future__ import annotations
