@@ -26,6 +26,7 @@ from core.deliver.sender import Progress, Unreachable
 from storage.tables import Delivery, Profile, Rating
 from tests.conftest import DAY
 from tests.fakes.slack_server import FakeSlack, block_problem
+from tests.fakes.slack_socket import FakeSocketMode
 
 SECRET = "signing-secret"
 DIGEST = f"digest {DAY.isoformat()}"
@@ -327,3 +328,44 @@ async def test_oauth_install_stores_the_workspace_and_its_token_is_used(
             )
     finally:
         await web.stop()
+
+
+async def test_socket_mode_receives_commands_and_clicks_without_a_public_url(
+    app: App, fake_slack: FakeSlack, listing_path: Path
+) -> None:
+    """With an app token, bolt connects out (apps.connections.open, then a websocket) and every
+    envelope is acknowledged and handled as over HTTP; no web server is involved."""
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    async with FakeSocketMode() as socket:
+        fake_slack.socket_url = socket.url
+        adapter = SlackAdapter(core=app.commands, signing_secret=SECRET, base_url=fake_slack.base_url,
+                               token="xoxb-T1", app_token="xapp-1-A1")  # fmt: skip
+        await adapter.start()
+        try:
+            assert [c.token for c in fake_slack.of("apps.connections.open")] == ["xapp-1-A1"]
+            for text in ("start", "threshold 1 1", DIGEST):
+                before = len(fake_slack.responses)
+                form = {"command": "/paperbot", "text": text, "team_id": "T1", "user_id": "U1",
+                        "user_name": "u1", "channel_id": "D1", "channel_name": "papers", "trigger_id": "t",
+                        "response_url": fake_slack.response_url("T1-U1")}  # fmt: skip
+                envelope = await socket.push("slash_commands", form)
+                assert (await socket.ack(envelope))["envelope_id"] == envelope
+                await fake_slack.wait_for(lambda before=before: len(fake_slack.responses) > before)
+            assert "Welcome" in str(fake_slack.responses[0]["text"])
+            message = {**posted(fake_slack)[0], "ts": "111.000001"}
+            up = buttons(message)[0]
+            click = {
+                "type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1", "name": "U1"},
+                "channel": {"id": "D1"}, "container": {"type": "message", "channel_id": "D1"},
+                "message": {"ts": message["ts"], "text": message["text"], "blocks": message["blocks"]},
+                "actions": [{"action_id": up["action_id"], "block_id": "b", "value": up["value"],
+                             "type": "button"}],
+                "response_url": fake_slack.response_url("T1-U1"), "trigger_id": "t",
+            }  # fmt: skip
+            await socket.ack(await socket.push("interactive", click))
+            await fake_slack.wait_for(lambda: len(fake_slack.of("chat.update")) == 1)
+            with app.sessions() as session:
+                assert [r.value for r in session.exec(select(Rating))] == [1]
+            assert socket.connections == 1
+        finally:
+            await adapter.stop()

@@ -64,6 +64,7 @@ class FakeSlack(LoopbackServer):
         self.rejected: list[tuple[str, str]] = []
         self.limited: dict[str, int] = {}  # method → how many next calls get 429
         self.oauth_teams: dict[str, str] = {}  # code → team id granted by oauth.v2.access
+        self.socket_url = ""  # what apps.connections.open hands out (see slack_socket.py)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._serve()
@@ -125,6 +126,10 @@ class FakeSlack(LoopbackServer):
                                                    "upload_url": f"{self.address}/upload/F1"},
             "files.completeUploadExternal": lambda: {"ok": True, "files": [{"id": "F1", "title": "f"}]},
             "oauth.v2.access": lambda: self._oauth(args),
+            "apps.connections.open": lambda: (
+                {"ok": True, "url": self.socket_url} if token.startswith("xapp-") and self.socket_url
+                else {"ok": False, "error": "invalid_auth"}
+            ),
         }  # fmt: skip
         if method not in handlers:
             return 200, {"ok": False, "error": "unknown_method"}, {}
