@@ -290,13 +290,16 @@ def test_batch_results_are_collected_at_half_price(
         == "2025-06-03: submitted 2 requests as batch batch_1\n"
     )
     assert fake_openai.requests == []  # nothing answered synchronously
+    embedded = len(fake_openai.embedding_requests)  # the prefilter ranks with embeddings (auto)
+    assert embedded > 0
     out = batch_cli("score", "--date", "2025-06-03", "--collect", "--deadline", "2099-01-01T00:00")
     assert out == "2025-06-03: 20 scores collected from the batch; 1 distinct criteria complete\n"
     assert len(fake_openai.requests) == 2 and all(r["step"] == "structured" for r in fake_openai.requests)
+    assert len(fake_openai.embedding_requests) == embedded  # collecting reuses the stored vectors
     app = build_app(settings)
     with app.sessions() as session:
         rows = session.exec(select(Score)).all()
-        usage = session.exec(select(LlmUsage)).all()
+        usage = session.exec(select(LlmUsage).where(LlmUsage.model == "gpt-4o-mini")).all()
     assert sorted(r.source for r in rows).count("llm:gpt-4o-mini") == 20 and len(rows) == 40
     full = sum(
         ((u.prompt_tokens - u.cached_tokens) * 0.15 + u.cached_tokens * 0.075 + u.completion_tokens * 0.6)

@@ -55,13 +55,9 @@ class ScoringService:
         """Every paper's score; a persistent scorer is asked only about uncached papers."""
         if not self.scorer.persistent:
             return self.scorer.score_day(
-                papers, criteria, vectors=self._day_vectors(session, papers, criteria, day)
+                papers, criteria, vectors=self.day_vectors(session, papers, criteria, day)
             )
-        key = {
-            "fingerprint": fingerprint(criteria),
-            "model": self.scorer.model,
-            "prompt_version": self.scorer.version,
-        }
+        key = self.cache_key(criteria)
         cached = store.load_scores(session, papers, scorer=self.scorer.name, **key)
         always = set(always)
         missing = {
@@ -77,7 +73,7 @@ class ScoringService:
                 wanted=missing,
                 always=always,
                 budget_usd=self._budget(session, day, profile_id),
-                vectors=self._day_vectors(session, papers, criteria, day),
+                vectors=self.day_vectors(session, papers, criteria, day),
             )
             fresh = [batch.ranking.score(i) for i, p in enumerate(batch.ranking.papers) if p.id in missing]
             store.replace_scores(
@@ -98,9 +94,18 @@ class ScoringService:
             usage=self._user_usage(session, day, profile_id),
         )
 
-    def _day_vectors(
+    def cache_key(self, criteria: Criteria) -> dict[str, str]:
+        """What stored scores are filed under, besides the paper and the scorer's name."""
+        return {
+            "fingerprint": fingerprint(criteria),
+            "model": self.scorer.model,
+            "prompt_version": self.scorer.version,
+        }
+
+    def day_vectors(
         self, session: Session, papers: Sequence[Paper], criteria: Criteria, day: dt.date
     ) -> DayVectors | None:
+        """The embeddings the offline ranking uses, when configured (None when they fail)."""
         if self.vectors is None or not papers:
             return None
         return self.vectors.day_vectors(session, papers, criteria, day=day)

@@ -20,10 +20,10 @@ from sqlmodel import Session
 
 from core.errors import InputError
 from core.models import Criteria, Paper, PaperScore
-from core.scoring.criteria import fingerprint
 from core.scoring.llm.answer import parse_answer
 from core.scoring.llm.pricing import usage_from_dict
 from core.scoring.llm.scorer import LlmScorer
+from core.scoring.ranking import Ranking
 from core.scoring.service import ScoringService
 from storage import batches as batch_store
 from storage import scores as score_store
@@ -56,17 +56,16 @@ class BatchScoring:
         if not isinstance(scoring.scorer, LlmScorer):
             raise InputError("the Batch API needs the LLM scorer: set OPENAI_API_KEY")
         self.scorer: LlmScorer = scoring.scorer
+        self._scoring = scoring
         self._sessions = sessions
         self._poll = poll_seconds
         self._sleep = sleep
         self._now = now
 
-    def _key(self, criteria: Criteria) -> dict[str, str]:
-        return {
-            "fingerprint": fingerprint(criteria),
-            "model": self.scorer.model,
-            "prompt_version": self.scorer.version,
-        }
+    def _base(self, session: Session, day: dt.date, papers: Sequence[Paper], criteria: Criteria) -> Ranking:
+        """The offline ranking synchronous scoring starts from, embeddings included."""
+        vectors = self._scoring.day_vectors(session, papers, criteria, day)
+        return self.scorer.offline.score_day(papers, criteria, vectors=vectors).ranking
 
     def submit(self, day: dt.date, papers: Sequence[Paper], criteria: Sequence[Criteria]) -> BatchReport:
         """Queue every uncached paper of `day` for every distinct criteria in one batch."""
@@ -75,12 +74,12 @@ class BatchScoring:
         versions = {p.id: p.version for p in papers}
         with self._sessions() as session, session.begin():
             for crit in criteria:
-                key = self._key(crit)
+                key = self._scoring.cache_key(crit)
                 cached = score_store.load_scores(session, papers, scorer=self.scorer.name, **key)
                 missing = {p.id for p in papers if p.id not in cached}
                 if not missing:
                     continue
-                base = self.scorer.offline.score_day(papers, crit).ranking
+                base = self._base(session, day, papers, crit)
                 ask = self.scorer.prefilter(base, wanted=missing, always=set())
                 left_out = [
                     base.score(i) for i, p in enumerate(papers) if p.id in missing and i not in set(ask)
@@ -177,6 +176,7 @@ class BatchScoring:
         output: str,
     ) -> int:
         by_id = {p.id: p for p in papers}
+        values: dict[str, dict[str, float]] = {}  # per criteria fingerprint: the offline values
         stored = 0
         for line in output.splitlines():
             record = json.loads(line) if line.strip() else {}
@@ -189,8 +189,11 @@ class BatchScoring:
             crit = Criteria(text=text, require=tuple(require), exclude=tuple(exclude))
             content = (body.get("choices") or [{}])[0].get("message", {}).get("content") or ""
             verdicts = parse_answer(content, info["ids"])  # type: ignore[arg-type]
-            base = self.scorer.offline.score_day(papers, crit).ranking
-            value = {p.id: float(base.value[i]) for i, p in enumerate(base.papers)}
+            key = self._scoring.cache_key(crit)
+            if key["fingerprint"] not in values:
+                base = self._base(session, day, papers, crit)
+                values[key["fingerprint"]] = {p.id: float(base.value[i]) for i, p in enumerate(base.papers)}
+            value = values[key["fingerprint"]]
             fresh = [
                 PaperScore(
                     paper_id=v.paper_id,
@@ -203,7 +206,6 @@ class BatchScoring:
                 for v in verdicts.values()
                 if v.paper_id in by_id
             ]
-            key = self._key(crit)
             score_store.replace_scores(
                 session, fresh, versions={p.id: p.version for p in papers}, scorer=self.scorer.name, **key
             )
