@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlmodel import Session
@@ -28,10 +28,13 @@ USAGE_FINGERPRINT = "embeddings"  # usage rows of embedding calls: the day's, no
 
 
 class VectorStore:
-    def __init__(self, embedder: Embedder, *, memory: int = 20_000) -> None:
+    def __init__(self, embedder: Embedder, *, memory: int = 20_000, days: int = 4) -> None:
         self.embedder = embedder
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._limit = memory
+        # a day's stacked paper vectors: every user's ranking of that day reads the same matrix
+        self._days: OrderedDict[tuple[tuple[str, int], ...], np.ndarray] = OrderedDict()
+        self._day_limit = days
 
     @property
     def model(self) -> str:
@@ -40,10 +43,15 @@ class VectorStore:
     def day_vectors(
         self, session: Session, papers: Sequence[Paper], criteria: Criteria, *, day: dt.date
     ) -> DayVectors | None:
+        key = tuple((p.id, p.version) for p in papers)
         try:
+            if key not in self._days:
+                self._days[key] = self.papers(session, papers, day=day)
+                while len(self._days) > self._day_limit:
+                    self._days.popitem(last=False)
+            self._days.move_to_end(key)
             return DayVectors(
-                papers=self.papers(session, papers, day=day),
-                criteria=self.texts(session, criteria_blocks(criteria), day=day),
+                papers=self._days[key], criteria=self.texts(session, criteria_blocks(criteria), day=day)
             )
         except PaperbotError as exc:
             log.warning("ranking without embeddings: %s", exc)
@@ -51,18 +59,21 @@ class VectorStore:
 
     def papers(self, session: Session, papers: Sequence[Paper], *, day: dt.date) -> np.ndarray:
         keys = [f"paper:{p.id}v{p.version}" for p in papers]
-        return self._vectors(session, keys, [paper_text(p) for p in papers], day=day)
+        return self._vectors(session, keys, lambda i: paper_text(papers[i]), day=day)
 
     def texts(self, session: Session, texts: Sequence[str], *, day: dt.date) -> np.ndarray:
         keys = [f"text:{hashlib.sha256(t.encode()).hexdigest()[:40]}" for t in texts]
-        return self._vectors(session, keys, list(texts), day=day)
+        return self._vectors(session, keys, lambda i: texts[i], day=day)
 
-    def _vectors(self, session: Session, keys: list[str], texts: list[str], *, day: dt.date) -> np.ndarray:
+    def _vectors(
+        self, session: Session, keys: list[str], text: Callable[[int], str], *, day: dt.date
+    ) -> np.ndarray:
+        """`text(i)` is the text of `keys[i]`, asked for only when it has to be embedded."""
         found = {k: self._memory[k] for k in keys if k in self._memory}
         wanted = [k for k in dict.fromkeys(keys) if k not in found]
         if wanted:
             found.update(vector_store.load(session, wanted, model=self.model))
-        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+        todo = {k: text(i) for i, k in enumerate(keys) if k not in found}
         if todo:
             try:
                 vectors, calls = self.embedder.embed(list(todo.values()))
