@@ -23,11 +23,11 @@ from core import feedback
 from core.accounts import add_local_user, local_profile
 from core.bootstrap import App, build_app
 from core.commands import validate
+from core.deliver.due import first_due
 from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
-from core.schedule import earliest_delivery
 from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
 from core.settings import Settings
 from storage import migrate, profiles
@@ -326,7 +326,7 @@ def _score_batch(app: App, day: dt.date, args: argparse.Namespace) -> int:
         )
         return 0
     now = dt.datetime.now(dt.UTC)
-    deadline = args.deadline or earliest_delivery(views, now) or now + dt.timedelta(hours=1)
+    deadline = args.deadline or first_due(views, day) or now + dt.timedelta(hours=1)
     _progress(f"Waiting for batch results until {deadline:%Y-%m-%d %H:%M} UTC …")
     report = batches.collect(day, papers, deadline=deadline)
     rest = score_day_for_everyone(app.sessions, app.scoring, day)

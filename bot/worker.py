@@ -16,7 +16,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.bootstrap import App
-from core.deliver.due import ARXIV_ZONE, due_at
+from core.deliver.due import ARXIV_ZONE, first_due
 from core.deliver.worker import DeliveryWorker
 from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
 from core.scoring.llm.batch import BatchScoring
@@ -107,7 +107,7 @@ class Scheduler:
                 _status, papers = day_papers(session, day)
                 views = active_profiles(session)
             report = batches.submit(day, papers, distinct_criteria(views))
-            earliest = min((due_at(v, day) for v in views), default=None)
+            earliest = first_due(views, day)
             return report.batch_id, earliest
 
         batch_id, earliest = await asyncio.to_thread(submit)

@@ -9,10 +9,11 @@ Berlin reader at 08:00 gets it on the morning of D and a Tokyo reader at 08:00 o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from core.models import ProfileView
-from core.schedule import next_delivery
+from core.schedule import earliest_delivery, next_delivery
 
 ARXIV_ZONE = ZoneInfo("America/New_York")
 PUBLICATION_TIME = dt.time(20, 0)
@@ -30,3 +31,8 @@ def due_at(profile: ProfileView, day: dt.date) -> dt.datetime:
 
 def is_due(profile: ProfileView, day: dt.date, now: dt.datetime) -> bool:
     return due_at(profile, day) <= now
+
+
+def first_due(profiles: Iterable[ProfileView], day: dt.date) -> dt.datetime | None:
+    """When the first of `profiles` is due for `day`: what scoring must be done by."""
+    return earliest_delivery(profiles, published_at(day))
