@@ -88,16 +88,15 @@ class Preferences:
         assert self._vectorizer is not None, "fit_corpus first"
         return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
 
-    def features(self, papers: Sequence[Paper], dense: Dense | None, dense_dim: int) -> sparse.csr_matrix:
-        """TF-IDF, followed by the embeddings when the model was trained with them (zeros if they
-        are unavailable now, so a model stays usable)."""
-        words = self.vectors(papers)
+    @staticmethod
+    def features(words: sparse.csr_matrix, embedded: np.ndarray | None, dense_dim: int) -> sparse.csr_matrix:
+        """TF-IDF rows, followed by the embeddings when the model was trained with them (zeros if
+        they are unavailable now, so a model stays usable)."""
         if not dense_dim:
             return words
-        found = dense(papers) if dense is not None else None
-        if found is None or found.shape != (len(papers), dense_dim):
-            found = np.zeros((len(papers), dense_dim), dtype=np.float32)
-        return sparse.hstack([words, sparse.csr_matrix(DENSE_WEIGHT * found)], format="csr")
+        if embedded is None or embedded.shape != (words.shape[0], dense_dim):
+            embedded = np.zeros((words.shape[0], dense_dim), dtype=np.float32)
+        return sparse.hstack([words, sparse.csr_matrix(DENSE_WEIGHT * embedded)], format="csr")
 
     def taste(
         self,
@@ -145,7 +144,7 @@ class Preferences:
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
         model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
-        model.fit(self.features(samples, lambda _p: embedded, dense_dim), labels, sample_weight=weights)
+        model.fit(self.features(self.vectors(samples), embedded, dense_dim), labels, sample_weight=weights)
         return Taste(
             model=model,
             ratings=len(rated),
@@ -157,7 +156,8 @@ class Preferences:
     def adjust(self, taste: Taste, papers: Sequence[Paper], dense: Dense | None = None) -> Adjustment:
         """Relevance points per paper (zero mean over the day) and the most similar liked paper."""
         vectors = self.vectors(papers)
-        features = self.features(papers, dense, taste.dense_dim) if taste.dense_dim else vectors
+        embedded = dense(papers) if dense is not None and taste.dense_dim else None
+        features = self.features(vectors, embedded, taste.dense_dim)
         points = taste.weight * zscore(taste.model.decision_function(features))
         similarity = (vectors @ taste.liked_vectors.T).toarray()
         best = similarity.argmax(axis=1)
