@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from bot.console import chat
+from bot.settings import Settings
 from core import feedback
 from core.accounts import add_local_user, local_profile
 from core.bootstrap import App, build_app
@@ -29,7 +30,6 @@ from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
 from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
-from core.settings import Settings
 from storage import migrate, profiles
 from storage import papers as paper_store
 from storage import usage as usage_store

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.settings import Settings
 from core.commands.core import CommandCore
 from core.commands.registry import COMMANDS
 from core.digest.build import DigestBuilder
@@ -25,7 +26,6 @@ from core.ingest.service import Ingestor, PaperSource
 from core.preferences import Preferences
 from core.scoring import Scorer, get_scorer
 from core.scoring.service import ScoringService
-from core.settings import Settings
 from storage import engine as storage_engine
 from storage import migrate
 

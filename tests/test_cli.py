@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from core.settings import Settings
+from bot.settings import Settings
 from tests.conftest import FIXTURES
 from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed
 

@@ -13,13 +13,13 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
 from bot.worker import Scheduler
 from core.bootstrap import build_app
 from core.commands.core import Caller
 from core.deliver.worker import DeliveryWorker
-from core.settings import Settings
 from storage.profiles import Identity
 from storage.tables import Delivery, Score
 from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
 from core.bootstrap import App
 from core.commands.core import Caller
 from core.deliver.due import due_at, published_at
 from core.deliver.worker import DeliveryWorker
 from core.models import ProfileView
-from core.settings import Settings
 from storage.profiles import Identity
 from storage.tables import AnnouncementDay, Delivery
 from tests.conftest import DAY

@@ -13,13 +13,13 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.settings import Settings
 from core.bootstrap import App, build_app
 from core.embeddings import DayVectors, unit
 from core.errors import InputError
 from core.models import Criteria, Paper
 from core.scoring import get_scorer
 from core.scoring.offline import OfflineScorer
-from core.settings import Settings
 from storage import papers as paper_store
 from storage.tables import LlmUsage, Vector
 from tests.fakes.openai_server import EMBEDDING_DIM, FakeOpenAI, tokens
