@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import bench_options, labelled_days, shared_dir, vector_cache
 from bench.scale import generate_criteria
+from bot.compose import App, build_app
 from bot.settings import Settings
 from core.accounts import add_local_user
-from core.bootstrap import App, build_app
 from core.scoring.daily import score_day_for_everyone
 from storage import profiles
 from tests.fakes.openai_server import FakeOpenAI

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from bot.compose import App, build_app
 from bot.settings import Settings
-from core.bootstrap import App, build_app
 from tests.fakes.arxiv_server import FakeArxiv
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -178,7 +178,7 @@ def test_status_shows_the_day_scoring_deliveries_and_errors(
 ) -> None:
     from sqlmodel import select
 
-    from core.bootstrap import build_app
+    from bot.compose import build_app
     from storage.tables import Delivery
 
     code, out, _ = run(capsys, "status")
@@ -198,21 +198,18 @@ def test_status_shows_the_day_scoring_deliveries_and_errors(
 def test_run_roles_split_the_scheduler_from_the_web_endpoints(env: Settings) -> None:
     from pydantic import SecretStr
 
-    from bot.run import configured_services
-    from core.bootstrap import build_app
+    from bot.compose import build_app, services
 
     app = build_app(env.model_copy(update={
         "slack_bot_token": SecretStr("xoxb-1"), "slack_signing_secret": SecretStr("s"),
         "telegram_bot_token": SecretStr("1:T"), "telegram_webhook_url": "https://bot.example/telegram",
     }))  # fmt: skip
-    names = {
-        role: [type(s).__name__ for s in configured_services(app, role)] for role in ("all", "worker", "web")
-    }
+    names = {role: [type(s).__name__ for s in services(app, role)] for role in ("all", "worker", "web")}
     assert names["worker"] == ["TelegramAdapter", "SlackAdapter", "Scheduler"]
     assert names["web"] == ["TelegramAdapter", "SlackAdapter", "WebServer"]
     assert names["all"] == ["TelegramAdapter", "SlackAdapter", "WebServer", "Scheduler"]
     app.engine.dispose()
     bare = build_app(env)
     with pytest.raises(Exception, match="no adapter is configured"):
-        configured_services(bare)
+        services(bare)
     bare.engine.dispose()

@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.compose import build_app
+from bot.compose import scheduler as schedule
 from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
-from bot.worker import Scheduler
-from core.bootstrap import build_app
 from core.commands.core import Caller
 from core.deliver.worker import DeliveryWorker
 from storage.profiles import Identity
@@ -70,7 +70,7 @@ async def test_a_day_from_publication_to_every_users_local_morning(
         worker = DeliveryWorker(
             sessions=app.sessions, builder=app.builder, senders=senders, clock=lambda: now[0]
         )
-        scheduler = Scheduler(app, worker, clock=lambda: now[0])
+        scheduler = schedule(app, worker, clock=lambda: now[0])
 
         await scheduler.ingest()  # the feed still shows yesterday: try again later
         assert scheduler.scheduler.get_job("ingest-retry") is not None
@@ -117,7 +117,7 @@ async def batch_day(settings: Settings, fake_arxiv: FakeArxiv, listing_path: Pat
             assert app.commands.handle(Caller(identity), command).ok
         now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]
         worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={}, clock=lambda: now[0])
-        scheduler = Scheduler(app, worker, clock=lambda: now[0])
+        scheduler = schedule(app, worker, clock=lambda: now[0])
         await scheduler.ingest()
         job = scheduler.scheduler.get_job("batch-collect")
         assert job is not None and list(openai.batches) == ["batch_1"]

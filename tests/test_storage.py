@@ -9,8 +9,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.cli import main
+from bot.compose import App
 from bot.settings import Settings
-from core.bootstrap import App
 from storage import deliveries, feedback, migrate
 from storage.engine import make_engine
 from storage.profiles import Identity, create
