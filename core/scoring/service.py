@@ -4,6 +4,7 @@ Persistent scorers (the LLM) have every score stored under (paper and version, c
 fingerprint, scorer, model, prompt version), so a second user with the same criteria costs
 nothing; the offline scorer is recomputed, which is cheaper than reading 650 rows back.
 Every LLM call's usage is stored per day and profile; budgets are checked against it.
+This service is the one door to that cache: Batch API results (llm/batch.py) are filed here too.
 """
 
 from __future__ import annotations
