@@ -213,3 +213,25 @@ def test_run_roles_split_the_scheduler_from_the_web_endpoints(env: Settings) -> 
     with pytest.raises(Exception, match="no adapter is configured"):
         services(bare)
     bare.engine.dispose()
+
+
+def test_batch_scoring_without_a_key_is_one_line(alice: None, capsys: pytest.CaptureFixture[str]) -> None:
+    for mode in ("--batch", "--collect"):
+        code, out, err = run(capsys, "score", "--date", "2025-06-03", mode)
+        assert (code, out) == (2, "")
+        assert err == "paperbot: error: the Batch API needs the LLM scorer: set OPENAI_API_KEY\n"
+
+
+def test_the_scheduler_and_the_cli_share_one_batch_transport(env: Settings) -> None:
+    """Built once from the settings, so the daily run and `paperbot score` cannot drift apart."""
+    from pydantic import SecretStr
+
+    from bot.compose import build_app
+
+    app = build_app(env.model_copy(update={"openai_api_key": SecretStr("sk-x"), "llm_batch_poll_seconds": 7}))
+    batches = app.daily.batches
+    assert batches is not None and batches.scorer is app.scoring.scorer and batches._poll == 7
+    app.engine.dispose()
+    bare = build_app(env)
+    assert bare.daily.batches is None
+    bare.engine.dispose()
