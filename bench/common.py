@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.bootstrap import App, build_app
-from core.settings import Settings
+from bot.compose import App, build_app
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

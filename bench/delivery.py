@@ -26,9 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import peak_memory_mb, scratch_app, shared_dir
 from bench.scale import EXCLUDED, generate_criteria
 from bench.telegram_fanout import LIMIT, run_main, start_fake
+from bot.compose import delivery_worker
 from bot.telegram.adapter import TelegramAdapter
-from core.deliver.worker import DeliveryWorker
-from core.scoring.daily import score_day_for_everyone
 from storage import deliveries
 from storage.bulk import insert_ignoring_duplicates
 from storage.tables import Delivery, Profile
@@ -60,20 +59,19 @@ async def main_async(users: int, concurrency: int) -> None:
                      "timezone": zone, "delivery_time": local, "paused": False, "active": True,
                      "created_at": now, "updated_at": now})  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        app = scratch_app(Path(folder))
+        app = scratch_app(Path(folder), delivery_concurrency=concurrency)
         with app.sessions() as session, session.begin():
             insert_ignoring_duplicates(session, Profile, rows)
         adapter = TelegramAdapter(core=app.commands, token=token, base_url=base_url, sessions=app.sessions,
                                   receive=False)  # fmt: skip
         await adapter.start()
         clock = [due]
-        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": adapter},
-                                concurrency=concurrency, clock=lambda: clock[0])  # fmt: skip
+        worker = delivery_worker(app, {"telegram": adapter}, clock=lambda: clock[0])
         early = await worker.tick(due - dt.timedelta(minutes=1))
         started = time.perf_counter()
         report = app.ingestor.ingest_file(listing, day=day)
         ingested = time.perf_counter()
-        await asyncio.to_thread(score_day_for_everyone, app.sessions, app.scoring, day)
+        await asyncio.to_thread(app.daily.score, day)
         scored = time.perf_counter()
         tick = await worker.tick(due)
         finished = time.perf_counter()

@@ -21,9 +21,9 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import bench_options, labelled_days, peak_memory_mb, scratch_app, shared_dir, vector_cache
+from bot.compose import App
 from core import feedback
 from core.accounts import add_local_user
-from core.bootstrap import App
 from storage import profiles
 
 

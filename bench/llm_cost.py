@@ -24,10 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import bench_options, labelled_days, shared_dir, vector_cache
 from bench.scale import generate_criteria
+from bot.compose import App, build_app
+from bot.settings import Settings
 from core.accounts import add_local_user
-from core.bootstrap import App, build_app
-from core.scoring.daily import score_day_for_everyone
-from core.settings import Settings
 from storage import profiles
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -109,14 +108,14 @@ def shared_criteria(shared: Path, users: int = 1000, distinct: int = 50) -> None
         with app.sessions() as session, session.begin():
             add_local_user(session, "solo", criteria=pool[0], categories=["cs.LG", "cs.AI"])
         started = time.perf_counter()
-        score_day_for_everyone(app.sessions, app.scoring, day)
+        app.daily.score(day)
         one_user = sum(r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"] for r in fake.requests)
         with app.sessions() as session, session.begin():
             for i in range(users):
                 add_local_user(
                     session, f"user{i}", criteria=pool[i % distinct], categories=["cs.LG", "cs.AI"]
                 )
-        score_day_for_everyone(app.sessions, app.scoring, day)
+        app.daily.score(day)
         with app.sessions() as session, session.begin():
             for i in range(users):
                 view = profiles.to_view(profiles.find(session, profiles.Identity("console", f"user{i}")))

@@ -21,8 +21,8 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import bench_options, labelled_days, read_records, scratch_app, shared_dir, vector_cache
+from bot.compose import App
 from core.accounts import add_local_user
-from core.bootstrap import App
 from storage import profiles
 
 

@@ -18,18 +18,16 @@ from typing import NoReturn
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from bot.compose import App, build_app
 from bot.console import chat
+from bot.settings import Settings
 from core import feedback
 from core.accounts import add_local_user, local_profile
-from core.bootstrap import App, build_app
 from core.commands import validate
-from core.deliver.due import first_due
 from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
-from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
-from core.settings import Settings
 from storage import migrate, profiles
 from storage import papers as paper_store
 from storage import usage as usage_store
@@ -297,43 +295,29 @@ def _moment(raw: str) -> dt.datetime:
 def cmd_score(args: argparse.Namespace) -> int:
     app = _app()
     day = args.date or _latest_day(app)
-    if args.batch or args.collect:
-        return _score_batch(app, day, args)
-    _progress(f"Scoring {day} for every distinct criteria …")
-    report = score_day_for_everyone(app.sessions, app.scoring, day)
-    print(
-        f"{day}: {report.distinct_criteria} distinct criteria scored for {report.profiles} profiles "
-        f"(scorer: {app.scoring.label})"
-    )
-    return 0
-
-
-def _score_batch(app: App, day: dt.date, args: argparse.Namespace) -> int:
-    from core.scoring.llm.batch import BatchScoring
-
-    batches = BatchScoring(
-        sessions=app.sessions, scoring=app.scoring, poll_seconds=app.settings.llm_batch_poll_seconds
-    )
-    with app.sessions() as session:
-        _status, papers = day_papers(session, day)
-        views = active_profiles(session)
     if args.batch:
-        report = batches.submit(day, papers, distinct_criteria(views))
+        submitted = app.daily.submit(day)
         print(
-            f"{day}: submitted {report.requests} requests as batch {report.batch_id}"
-            if report.batch_id
+            f"{day}: submitted {submitted.requests} requests as batch {submitted.batch_id}"
+            if submitted.batch_id
             else f"{day}: nothing to submit, every paper is scored already"
         )
         return 0
-    now = dt.datetime.now(dt.UTC)
-    deadline = args.deadline or first_due(views, day) or now + dt.timedelta(hours=1)
-    _progress(f"Waiting for batch results until {deadline:%Y-%m-%d %H:%M} UTC …")
-    report = batches.collect(day, papers, deadline=deadline)
-    rest = score_day_for_everyone(app.sessions, app.scoring, day)
-    fallback = ", the rest synchronously" if report.abandoned else ""
+    if args.collect:
+        deadline = args.deadline or app.daily.deadline(day) or dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        _progress(f"Waiting for batch results until {deadline:%Y-%m-%d %H:%M} UTC …")
+        collected, rest = app.daily.collect(day, deadline=deadline)
+        fallback = ", the rest synchronously" if collected.abandoned else ""
+        print(
+            f"{day}: {collected.scored} scores collected from the batch{fallback}; "
+            f"{rest.distinct_criteria} distinct criteria complete"
+        )
+        return 0
+    _progress(f"Scoring {day} for every distinct criteria …")
+    report = app.daily.score(day)
     print(
-        f"{day}: {report.scored} scores collected from the batch{fallback}; "
-        f"{rest.distinct_criteria} distinct criteria complete"
+        f"{day}: {report.distinct_criteria} distinct criteria scored for {report.profiles} profiles "
+        f"(scorer: {app.scoring.label})"
     )
     return 0
 

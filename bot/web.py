@@ -25,7 +25,9 @@ class WebServer:
 
     @property
     def has_routes(self) -> bool:
-        return len(self.app.router.routes()) > 1
+        """Whether an adapter registered an endpoint, so the port must be bound. Counted by
+        path, not by route: aiohttp adds HEAD beside every GET, the health check's too."""
+        return any(r.canonical != "/healthz" for r in self.app.router.resources())
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app, access_log=None)

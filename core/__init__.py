@@ -1,5 +1,7 @@
-"""The domain of paperbot: ingest → score → digest, plus commands and feedback.
+"""The domain of paperbot: what it does with a day, independent of chat platforms and wiring.
 
-Nothing here knows about a chat platform or SQL dialect details; adapters live in
-`bot/`, persistence in `storage/`.
+`day.py` is the day as one procedure (ingest → score or batch → collect → fall back);
+`ingest/`, `scoring/` (one door: ScoringService), `embeddings/`, `digest/`, `deliver/` and
+`commands/` are its rooms. Settings and the composition root live at the edge, in `bot/`;
+components here take plain parameters. Persistence goes through `storage/`'s query functions.
 """

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from core.models import FRESH_TYPES
 from core.scoring.criteria import fingerprint
-from core.scoring.daily import active_profiles, distinct_criteria
+from core.scoring.daily import active_profiles, distinct_criteria, fresh_papers
 from core.scoring.service import ScoringService
 from storage import deliveries, scores
 from storage import papers as paper_store
@@ -31,7 +30,7 @@ def status_lines(session: Session, scoring: ScoringService) -> list[str]:
     views = active_profiles(session)
     wanted = {fingerprint(c) for c in distinct_criteria(views)}
     if scoring.scorer.persistent:
-        ids = [p.id for p, kind in paper_store.day_listing(session, announced) if kind in FRESH_TYPES]
+        ids = [p.id for p in fresh_papers(paper_store.day_listing(session, announced))]
         done = wanted & scores.fingerprints_scored(session, ids, scorer=scoring.scorer.name)
         lines.append(f"scoring ({scoring.label}): {len(done)} of {len(wanted)} distinct criteria scored")
     else:

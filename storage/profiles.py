@@ -69,3 +69,9 @@ def to_view(profile: Profile) -> ProfileView:
         min_relevance=profile.min_relevance, min_novelty=profile.min_novelty,
         timezone=profile.timezone, delivery_time=profile.delivery_time, paused=profile.paused,
     )  # fmt: skip
+
+
+def active_views(session: Session) -> list[ProfileView]:
+    """Who gets a digest: active, unpaused profiles that have criteria to score by."""
+    query = select(Profile).where(Profile.active, Profile.paused == False)  # noqa: E712
+    return [to_view(p) for p in session.exec(query) if p.criteria.strip()]

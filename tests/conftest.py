@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from core.bootstrap import App, build_app
-from core.settings import Settings
+from bot.compose import App, build_app
+from bot.settings import Settings
 from tests.fakes.arxiv_server import FakeArxiv
 
 FIXTURES = Path(__file__).parent / "fixtures"

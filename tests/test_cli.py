@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from core.settings import Settings
+from bot.settings import Settings
 from tests.conftest import FIXTURES
 from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed
 
@@ -178,7 +178,7 @@ def test_status_shows_the_day_scoring_deliveries_and_errors(
 ) -> None:
     from sqlmodel import select
 
-    from core.bootstrap import build_app
+    from bot.compose import build_app
     from storage.tables import Delivery
 
     code, out, _ = run(capsys, "status")
@@ -198,21 +198,40 @@ def test_status_shows_the_day_scoring_deliveries_and_errors(
 def test_run_roles_split_the_scheduler_from_the_web_endpoints(env: Settings) -> None:
     from pydantic import SecretStr
 
-    from bot.run import configured_services
-    from core.bootstrap import build_app
+    from bot.compose import build_app, services
 
     app = build_app(env.model_copy(update={
         "slack_bot_token": SecretStr("xoxb-1"), "slack_signing_secret": SecretStr("s"),
         "telegram_bot_token": SecretStr("1:T"), "telegram_webhook_url": "https://bot.example/telegram",
     }))  # fmt: skip
-    names = {
-        role: [type(s).__name__ for s in configured_services(app, role)] for role in ("all", "worker", "web")
-    }
+    names = {role: [type(s).__name__ for s in services(app, role)] for role in ("all", "worker", "web")}
     assert names["worker"] == ["TelegramAdapter", "SlackAdapter", "Scheduler"]
     assert names["web"] == ["TelegramAdapter", "SlackAdapter", "WebServer"]
     assert names["all"] == ["TelegramAdapter", "SlackAdapter", "WebServer", "Scheduler"]
     app.engine.dispose()
     bare = build_app(env)
     with pytest.raises(Exception, match="no adapter is configured"):
-        configured_services(bare)
+        services(bare)
+    bare.engine.dispose()
+
+
+def test_batch_scoring_without_a_key_is_one_line(alice: None, capsys: pytest.CaptureFixture[str]) -> None:
+    for mode in ("--batch", "--collect"):
+        code, out, err = run(capsys, "score", "--date", "2025-06-03", mode)
+        assert (code, out) == (2, "")
+        assert err == "paperbot: error: the Batch API needs the LLM scorer: set OPENAI_API_KEY\n"
+
+
+def test_the_scheduler_and_the_cli_share_one_batch_transport(env: Settings) -> None:
+    """Built once from the settings, so the daily run and `paperbot score` cannot drift apart."""
+    from pydantic import SecretStr
+
+    from bot.compose import build_app
+
+    app = build_app(env.model_copy(update={"openai_api_key": SecretStr("sk-x"), "llm_batch_poll_seconds": 7}))
+    batches = app.daily.batches
+    assert batches is not None and batches.scorer is app.scoring.scorer and batches._poll == 7
+    app.engine.dispose()
+    bare = build_app(env)
+    assert bare.daily.batches is None
     bare.engine.dispose()

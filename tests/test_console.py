@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.compose import App
 from bot.console import chat
-from core.bootstrap import App
 from storage import profiles
 from storage.profiles import Identity
 from tests.conftest import DAY

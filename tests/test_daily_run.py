@@ -13,13 +13,12 @@ from typing import Any
 from pydantic import SecretStr
 from sqlmodel import select
 
+from bot.compose import build_app, delivery_worker
+from bot.compose import scheduler as schedule
+from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
-from bot.worker import Scheduler
-from core.bootstrap import build_app
 from core.commands.core import Caller
-from core.deliver.worker import DeliveryWorker
-from core.settings import Settings
 from storage.profiles import Identity
 from storage.tables import Delivery, Score
 from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed
@@ -67,10 +66,8 @@ async def test_a_day_from_publication_to_every_users_local_morning(
                 assert app.commands.handle(Caller(identity), command).ok
         now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]  # 20:05 in New York, the evening before
         senders = {"telegram": telegram, "slack": slack}
-        worker = DeliveryWorker(
-            sessions=app.sessions, builder=app.builder, senders=senders, clock=lambda: now[0]
-        )
-        scheduler = Scheduler(app, worker, clock=lambda: now[0])
+        worker = delivery_worker(app, senders, clock=lambda: now[0])
+        scheduler = schedule(app, worker, clock=lambda: now[0])
 
         await scheduler.ingest()  # the feed still shows yesterday: try again later
         assert scheduler.scheduler.get_job("ingest-retry") is not None
@@ -116,8 +113,8 @@ async def batch_day(settings: Settings, fake_arxiv: FakeArxiv, listing_path: Pat
         for command in ("/start", "/topics set mixture of experts; sparse models", "/tz Europe/Berlin"):
             assert app.commands.handle(Caller(identity), command).ok
         now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]
-        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={}, clock=lambda: now[0])
-        scheduler = Scheduler(app, worker, clock=lambda: now[0])
+        worker = delivery_worker(app, {}, clock=lambda: now[0])
+        scheduler = schedule(app, worker, clock=lambda: now[0])
         await scheduler.ingest()
         job = scheduler.scheduler.get_job("batch-collect")
         assert job is not None and list(openai.batches) == ["batch_1"]

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.compose import App
+from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
-from core.bootstrap import App
 from core.commands.core import Caller
 from core.deliver.due import due_at, published_at
 from core.deliver.worker import DeliveryWorker
 from core.models import ProfileView
-from core.settings import Settings
 from storage.profiles import Identity
 from storage.tables import AnnouncementDay, Delivery
 from tests.conftest import DAY
@@ -243,7 +243,7 @@ def test_killing_the_worker_mid_fan_out_then_restarting_sends_each_digest_once(
     import sys
     import time
 
-    from core.bootstrap import build_app
+    from bot.compose import build_app
 
     yesterday = dt.datetime.now(UTC).date() - dt.timedelta(days=1)  # due at 00:00 UTC today
     app = build_app(settings)

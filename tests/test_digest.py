@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from bot.compose import App, build_app
 from core.accounts import add_local_user
-from core.bootstrap import App, build_app
 from core.digest.model import Digest
 from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown

@@ -13,13 +13,12 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
-from core.bootstrap import App, build_app
+from bot.compose import App, build_app
+from bot.settings import Settings
 from core.embeddings import DayVectors, unit
 from core.errors import InputError
 from core.models import Criteria, Paper
-from core.scoring import get_scorer
 from core.scoring.offline import OfflineScorer
-from core.settings import Settings
 from storage import papers as paper_store
 from storage.tables import LlmUsage, Vector
 from tests.fakes.openai_server import EMBEDDING_DIM, FakeOpenAI, tokens
@@ -36,7 +35,7 @@ def embedding_app(settings: Settings, fake: FakeOpenAI) -> App:
     """Offline scoring with OpenAI embeddings: the embeddings are the only API calls."""
     values = {"openai_api_key": SecretStr("sk-test"), "openai_base_url": fake.base_url}
     values |= {"embeddings": "openai", "llm_max_retries": 0, "llm_timeout_seconds": 5}
-    return build_app(settings.model_copy(update=values), scorer=get_scorer("offline"))
+    return build_app(settings.model_copy(update=values), scorer=OfflineScorer())
 
 
 @pytest.fixture
@@ -90,7 +89,7 @@ def test_the_endpoint_being_down_ranks_without_embeddings(settings: Settings, tm
     # the server is gone: nothing listens at its address any more
     values = {"openai_api_key": SecretStr("sk-test"), "openai_base_url": base_url, "embeddings": "openai"}
     values |= {"llm_max_retries": 0, "llm_timeout_seconds": 2}
-    app = build_app(settings.model_copy(update=values), scorer=get_scorer("offline"))
+    app = build_app(settings.model_copy(update=values), scorer=OfflineScorer())
     app.ingestor.ingest_file(write_day(tmp_path / "d2.jsonl", 2, random.Random(5)), day=DAY2)
     say(app, "cold", "/start", "/topics set learning methods and experiments")
     offline = build_app(settings.model_copy(update={"embeddings": "off"}))

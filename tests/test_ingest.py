@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from core.bootstrap import App
+from bot.compose import App
 from core.errors import InputError, SourceError
 from storage.tables import Announcement, AnnouncementDay, Paper
 from tests.conftest import DAY, FIXTURES

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.compose import App
 from bot.console import chat
-from core.bootstrap import App
 from core.digest.model import Digest
 from storage import profiles
 from storage.profiles import Identity

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from bot.compose import App, build_app
+from bot.settings import Settings
 from core.accounts import add_local_user
-from core.bootstrap import App, build_app
 from core.digest.model import Digest
-from core.settings import Settings
 from storage import profiles
 from storage.tables import LlmUsage, Score
 from tests.conftest import DAY, FIXTURES

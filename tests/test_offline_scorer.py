@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from core.errors import InputError
 from core.models import Criteria, Paper
-from core.scoring import get_scorer
 from core.scoring.criteria import fingerprint, parse_criteria
 from core.scoring.offline import OfflineScorer
 
@@ -94,12 +90,6 @@ def test_fingerprint_ignores_spacing_and_keyword_order_only() -> None:
     assert a == fingerprint(Criteria("sparse autoencoders", require=("a", "b")))
     assert a != fingerprint(Criteria("sparse autoencoders", require=("a",)))
     assert a != fingerprint(Criteria("sparse autoencoders", exclude=("a", "b")))
-
-
-def test_registry_names_the_options() -> None:
-    assert isinstance(get_scorer("offline"), OfflineScorer)
-    with pytest.raises(InputError, match="choose one of: offline"):
-        get_scorer("magic")
 
 
 def test_an_empty_day_scores_nothing() -> None:

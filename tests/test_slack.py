@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy
 from sqlmodel import select
 
+from bot.compose import App
 from bot.slack.adapter import OAuthConfig, SlackAdapter
 from bot.slack.render import digest_messages
 from bot.web import WebServer
-from core.bootstrap import App
 from core.deliver.sender import Progress, Unreachable
 from storage.tables import Delivery, Profile, Rating
 from tests.conftest import DAY

@@ -9,8 +9,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.cli import main
-from core.bootstrap import App
-from core.settings import Settings
+from bot.compose import App
+from bot.settings import Settings
 from storage import deliveries, feedback, migrate
 from storage.engine import make_engine
 from storage.profiles import Identity, create

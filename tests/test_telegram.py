@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import select
 from telegram import Update
 
+from bot.compose import App
 from bot.telegram.adapter import TelegramAdapter
-from core.bootstrap import App
 from core.deliver.sender import Unreachable
 from storage.tables import Profile, Rating
 from tests.conftest import DAY
@@ -309,14 +309,15 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
 async def test_paperbot_run_starts_the_configured_adapter(settings, fake_telegram: FakeTelegram) -> None:  # type: ignore[no-untyped-def]
     from pydantic import SecretStr
 
+    from bot.compose import build_app
     from bot.run import run
-    from core.bootstrap import build_app
 
     app = build_app(
         settings.model_copy(
             update={
                 "telegram_bot_token": SecretStr(fake_telegram.token),
                 "telegram_api_base_url": fake_telegram.base_url,
+                "port": 0,  # should anything bind, any free port, never the caller's 8000
             }
         )
     )

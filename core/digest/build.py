@@ -18,8 +18,9 @@ from sqlmodel import Session
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
 from core.errors import NotFoundError, PaperbotError
-from core.models import FRESH_TYPES, Paper, ProfileView
+from core.models import Paper, ProfileView
 from core.preferences import CORPUS_LIMIT, Adjustment, Dense, Preferences
+from core.scoring.daily import fresh_papers
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
 from storage import deliveries, feedback
@@ -72,15 +73,22 @@ class DigestBuilder:
             [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
         )
         fresh = np.array([p.id not in seen for p in data.papers], dtype=bool)
-        followed = [
-            p.id for p in data.papers if profile.authors and author_matches(profile.authors, p.authors)
-        ]
+        authored = np.array(
+            [bool(profile.authors) and author_matches(profile.authors, p.authors) for p in data.papers],
+            dtype=bool,
+        )
+        followed = [p.id for p, hit in zip(data.papers, authored, strict=True) if hit]
         scored = self.scoring.scores_for(
             session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
         )
         adjustment = self._adjustment(session, profile, data.papers, day)
         selection = select(
-            profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions, adjustment=adjustment
+            profile,
+            scored.ranking,
+            candidates=scope & fresh,
+            mentions=data.mentions,
+            adjustment=adjustment,
+            authored=authored,
         )
         entries = selection.ranked() if ranked_all else selection.entries
         return Digest(
@@ -146,7 +154,7 @@ class DigestBuilder:
         if key not in self._days:
             listing = paper_store.day_listing(session, day)
             self._days[key] = DayData(
-                papers=[p for p, kind in listing if kind in FRESH_TYPES],
+                papers=fresh_papers(listing),
                 listed=[p for p, _ in listing],
             )
             while len(self._days) > self._cached_days:

@@ -69,13 +69,17 @@ def select(
     candidates: np.ndarray,
     mentions: Callable[[str], np.ndarray],
     adjustment: Adjustment | None = None,
+    authored: np.ndarray | None = None,
 ) -> Selection:
     """Apply the profile's rules to the papers marked in `candidates` (a boolean mask);
-    `adjustment` adds the relevance points learned from the user's ratings."""
+    `adjustment` adds the relevance points learned from the user's ratings; `authored` marks
+    the papers by a followed author when the caller has matched them already."""
     papers = ranking.papers
     boost = adjustment.points if adjustment is not None else np.zeros(len(papers))
     pinned = np.zeros(len(papers), dtype=bool)
-    if profile.authors:
+    if authored is not None:
+        pinned = candidates & authored
+    elif profile.authors:
         pinned = candidates & np.array(
             [author_matches(profile.authors, p.authors) for p in papers], dtype=bool
         )

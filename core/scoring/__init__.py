@@ -1,17 +1,17 @@
 """Scoring: how relevant and novel each of a day's papers is for one criteria.
 
-Scorers are chosen from an explicit registry; `SCORERS` names every one there is.
+Two scorers implement `Scorer`: the offline ranking (core/scoring/offline.py) and the LLM
+(core/scoring/llm/); the composition root (bot/compose.py) picks one from the settings. Every
+score goes through the one door, `ScoringService` (service.py), which owns the score cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from core.embeddings import DayVectors
-from core.errors import InputError
 from core.models import Criteria, Paper
-from core.scoring.offline import OfflineScorer
 from core.scoring.ranking import ScoredBatch
 
 
@@ -41,13 +41,3 @@ class Scorer(Protocol):
         `wanted` ones, must include the `always` ones, and stop spending at `budget_usd`.
         `vectors`, when embeddings are configured, help rank the day."""
         ...
-
-
-SCORERS: dict[str, Callable[[], Scorer]] = {"offline": OfflineScorer}
-
-
-def get_scorer(name: str) -> Scorer:
-    try:
-        return SCORERS[name]()
-    except KeyError:
-        raise InputError(f"unknown scorer {name!r}; choose one of: {', '.join(SCORERS)}") from None

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from core.errors import NotFoundError
 from core.models import FRESH_TYPES, Criteria, Paper, ProfileView
 from core.scoring.criteria import fingerprint
 from core.scoring.service import ScoringService
 from storage import papers as paper_store
-from storage import profiles
-from storage.tables import Profile
+from storage.profiles import active_views as active_profiles
+
+__all__ = ["DailyReport", "active_profiles", "day_papers", "distinct_criteria", "fresh_papers"]
 
 
 @dataclass
@@ -25,21 +26,22 @@ class DailyReport:
     notes: list[str]
 
 
-def active_profiles(session: Session) -> list[ProfileView]:
-    query = select(Profile).where(Profile.active, Profile.paused == False)  # noqa: E712
-    return [profiles.to_view(p) for p in session.exec(query) if p.criteria.strip()]
-
-
 def distinct_criteria(views: list[ProfileView]) -> list[Criteria]:
     return list({fingerprint(v.as_criteria): v.as_criteria for v in views}.values())
 
 
+def fresh_papers(listing: Iterable[tuple[Paper, str]]) -> list[Paper]:
+    """The papers a day brings that are new to a reader (new + cross-lists, not replacements):
+    the corpus a day is scored and its digests chosen from."""
+    return [p for p, kind in listing if kind in FRESH_TYPES]
+
+
 def day_papers(session: Session, day: dt.date) -> tuple[str, list[Paper]]:
-    """The day's status and its new + cross papers (the scoring corpus)."""
+    """The day's status and its fresh papers (the scoring corpus)."""
     info = paper_store.day_info(session, day)
     if info is None:
         raise NotFoundError(f"no announcement of {day.isoformat()} has been ingested")
-    return info.status, [p for p, kind in paper_store.day_listing(session, day) if kind in FRESH_TYPES]
+    return info.status, fresh_papers(paper_store.day_listing(session, day))
 
 
 def score_day_for_everyone(

@@ -4,6 +4,7 @@ Persistent scorers (the LLM) have every score stored under (paper and version, c
 fingerprint, scorer, model, prompt version), so a second user with the same criteria costs
 nothing; the offline scorer is recomputed, which is cheaper than reading 650 rows back.
 Every LLM call's usage is stored per day and profile; budgets are checked against it.
+This service is the one door to that cache: Batch API results (llm/batch.py) are filed here too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from core.embeddings import DayVectors
 from core.embeddings.store import VectorStore
-from core.models import Criteria, Paper, Usage
+from core.models import Criteria, Paper, PaperScore, Usage
 from core.scoring import Scorer
 from core.scoring.criteria import fingerprint
 from core.scoring.ranking import FALLBACK, Ranking, ScoredBatch
@@ -57,8 +58,7 @@ class ScoringService:
             return self.scorer.score_day(
                 papers, criteria, vectors=self.day_vectors(session, papers, criteria, day)
             )
-        key = self.cache_key(criteria)
-        cached = store.load_scores(session, papers, scorer=self.scorer.name, **key)
+        cached = self.cached(session, papers, criteria)
         always = set(always)
         missing = {
             p.id
@@ -76,22 +76,42 @@ class ScoringService:
                 vectors=self.day_vectors(session, papers, criteria, day),
             )
             fresh = [batch.ranking.score(i) for i, p in enumerate(batch.ranking.papers) if p.id in missing]
-            store.replace_scores(
-                session,
-                [s for s in fresh if s.scorer != FALLBACK],
-                versions={p.id: p.version for p in papers},
-                scorer=self.scorer.name,
-                **key,
-            )
-            usage_store.record_calls(
-                session, batch.calls, day=day, profile_id=profile_id, fingerprint=key["fingerprint"]
-            )
+            self.file(session, papers, criteria, fresh, calls=batch.calls, day=day, profile_id=profile_id)
             cached.update((s.paper_id, s) for s in fresh)
             notes = batch.notes
         return ScoredBatch(
             ranking=Ranking.from_scores(papers, cached),
             notes=notes,
             usage=self._user_usage(session, day, profile_id),
+        )
+
+    def cached(self, session: Session, papers: Sequence[Paper], criteria: Criteria) -> dict[str, PaperScore]:
+        """The stored scores of `papers` for `criteria` by this scorer, by paper id."""
+        return store.load_scores(session, papers, scorer=self.scorer.name, **self.cache_key(criteria))
+
+    def file(
+        self,
+        session: Session,
+        papers: Sequence[Paper],
+        criteria: Criteria,
+        scores: Sequence[PaperScore],
+        *,
+        calls: Sequence[Usage] = (),
+        day: dt.date,
+        profile_id: int | None = None,
+    ) -> None:
+        """Store fresh scores (not the stand-ins for papers the LLM did not rate) and the calls
+        they cost: the one writer of the score cache, for direct and Batch API scoring alike."""
+        key = self.cache_key(criteria)
+        store.replace_scores(
+            session,
+            [s for s in scores if s.scorer != FALLBACK],
+            versions={p.id: p.version for p in papers},
+            scorer=self.scorer.name,
+            **key,
+        )
+        usage_store.record_calls(
+            session, calls, day=day, profile_id=profile_id, fingerprint=key["fingerprint"]
         )
 
     def cache_key(self, criteria: Criteria) -> dict[str, str]:

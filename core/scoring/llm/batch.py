@@ -1,9 +1,10 @@
-"""The Batch API option for the daily run: half the price, results within hours.
+"""The Batch API transport for the daily run: half the price, results within hours.
 
 `submit` runs right after ingest: for every distinct criteria it asks about the papers not yet
 cached (after the same prefilter as synchronous scoring), as one batch file. `collect` waits
 for the results until a deadline (the earliest delivery); whatever is not back by then is
-cancelled and left to synchronous scoring, so digests are never late.
+cancelled and left to synchronous scoring, so digests are never late. The score cache and the
+usage records are the scoring service's: this module reads and files through it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core.errors import InputError
 from core.models import Criteria, Paper, PaperScore
 from core.scoring.llm.answer import parse_answer
 from core.scoring.llm.pricing import usage_from_dict
@@ -26,8 +26,6 @@ from core.scoring.llm.scorer import LlmScorer
 from core.scoring.ranking import Ranking
 from core.scoring.service import ScoringService
 from storage import batches as batch_store
-from storage import scores as score_store
-from storage import usage as usage_store
 from storage.tables import LlmBatch
 
 log = logging.getLogger(__name__)
@@ -47,15 +45,14 @@ class BatchScoring:
     def __init__(
         self,
         *,
+        scorer: LlmScorer,
         sessions: Callable[[], Session],
         scoring: ScoringService,
         poll_seconds: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
-        if not isinstance(scoring.scorer, LlmScorer):
-            raise InputError("the Batch API needs the LLM scorer: set OPENAI_API_KEY")
-        self.scorer: LlmScorer = scoring.scorer
+        self.scorer = scorer  # the scoring service's own scorer: its client, prompt and prefilter
         self._scoring = scoring
         self._sessions = sessions
         self._poll = poll_seconds
@@ -71,11 +68,10 @@ class BatchScoring:
         """Queue every uncached paper of `day` for every distinct criteria in one batch."""
         lines: list[str] = []
         meta: dict[str, dict[str, object]] = {}
-        versions = {p.id: p.version for p in papers}
         with self._sessions() as session, session.begin():
             for crit in criteria:
                 key = self._scoring.cache_key(crit)
-                cached = score_store.load_scores(session, papers, scorer=self.scorer.name, **key)
+                cached = self._scoring.cached(session, papers, crit)
                 missing = {p.id for p in papers if p.id not in cached}
                 if not missing:
                     continue
@@ -84,9 +80,7 @@ class BatchScoring:
                 left_out = [
                     base.score(i) for i, p in enumerate(papers) if p.id in missing and i not in set(ask)
                 ]
-                score_store.replace_scores(
-                    session, left_out, versions=versions, scorer=self.scorer.name, **key
-                )
+                self._scoring.file(session, papers, crit, left_out, day=day)
                 for start in range(0, len(ask), self.scorer.batch_size):
                     chunk = [papers[i] for i in ask[start : start + self.scorer.batch_size]]
                     custom_id = f"{key['fingerprint'][:16]}-{start}"
@@ -206,13 +200,8 @@ class BatchScoring:
                 for v in verdicts.values()
                 if v.paper_id in by_id
             ]
-            score_store.replace_scores(
-                session, fresh, versions={p.id: p.version for p in papers}, scorer=self.scorer.name, **key
-            )
             usage = usage_from_dict(self.scorer.prices, self.scorer.model, body.get("usage") or {})
             usage.cost_usd *= BATCH_DISCOUNT
-            usage_store.record_calls(
-                session, [usage], day=day, profile_id=None, fingerprint=key["fingerprint"]
-            )
+            self._scoring.file(session, papers, crit, fresh, calls=[usage], day=day)
             stored += len(fresh)
         return stored
