@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from bot.console import chat
-from core import feedback
 from core.accounts import add_local_user, local_profile
 from core.bootstrap import App, build_app
 from core.commands import validate
@@ -28,6 +27,8 @@ from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
+from core.learning import ratings
+from core.learning.votes import Vote
 from core.scoring.daily import active_profiles, day_papers, distinct_criteria, score_day_for_everyone
 from core.settings import Settings
 from storage import migrate, profiles
@@ -269,10 +270,10 @@ def cmd_rate(args: argparse.Namespace) -> int:
     with app.sessions() as session, session.begin():
         profile = local_profile(session, args.user)
         assert profile.id is not None
-        votes = [(i, 1) for i in args.up] + [(i, -1) for i in args.down]
-        done = [feedback.rate(session, profile_id=profile.id, paper_id=i, value=v) for i, v in votes]
-    for (paper, _), (_, value) in zip(done, votes, strict=True):
-        print(f"{'👍' if value > 0 else '👎'} {paper.id} {paper.title}")
+        votes = [Vote(i, 1) for i in args.up] + [Vote(i, -1) for i in args.down]
+        done = [ratings.rate(session, profile_id=profile.id, vote=v) for v in votes]
+    for (paper, _), vote in zip(done, votes, strict=True):
+        print(f"{vote.thumb} {paper.id} {paper.title}")
     return 0
 
 

@@ -48,7 +48,7 @@ def configured_services(app: App, role: str = "all") -> list[Service]:
 
         webhook = settings.telegram_webhook_url
         telegram = TelegramAdapter(
-            core=app.commands, token=token, base_url=settings.telegram_api_base_url, sessions=app.sessions,
+            core=app.commands, token=token, base_url=settings.telegram_api_base_url,
             webhook_url=webhook, webhook_secret=_secret(settings.telegram_webhook_secret), web=web,
             receive=serve_http if webhook else schedule,
         )  # fmt: skip

@@ -22,7 +22,7 @@ from core.errors import InputError
 from core.ingest.arxiv_source import ArxivSource
 from core.ingest.polite import RetryPolicy
 from core.ingest.service import Ingestor, PaperSource
-from core.preferences import Preferences
+from core.learning.learner import Learner
 from core.scoring import Scorer, get_scorer
 from core.scoring.service import ScoringService
 from core.settings import Settings
@@ -129,7 +129,7 @@ def build_app(
         user_daily_budget_usd=settings.llm_user_daily_budget_usd,
         vectors=vector_store(settings),
     )
-    builder = DigestBuilder(scoring=scoring, preferences=Preferences())
+    builder = DigestBuilder(scoring=scoring, learner=Learner(vectors=scoring.vectors))
     return App(
         settings=settings,
         engine=engine,
