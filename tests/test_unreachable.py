@@ -41,14 +41,14 @@ async def platform(request: pytest.FixtureRequest, app: App) -> AsyncIterator[Pl
     if case.startswith("telegram"):
         with FakeTelegram() as fake:
             fake.blocked.add(BLOCKED)
-            adapter = TelegramAdapter(
+            telegram = TelegramAdapter(
                 core=app.commands, token=fake.token, base_url=fake.base_url, receive=False
             )
-            await adapter.start()
+            await telegram.start()
             yield Platform(
-                "telegram", adapter, Identity("telegram", str(BLOCKED)), Identity("telegram", str(REACHABLE))
+                "telegram", telegram, Identity("telegram", str(BLOCKED)), Identity("telegram", str(REACHABLE))
             )
-            await adapter.stop()
+            await telegram.stop()
         return
     with FakeSlack() as fake:
         if case.endswith("account_inactive"):  # a user who left: their DM cannot be opened
@@ -57,10 +57,10 @@ async def platform(request: pytest.FixtureRequest, app: App) -> AsyncIterator[Pl
         else:  # a channel that was deleted
             gone = Identity("slack", "CGONE", workspace="T1", kind="channel")
             fake.gone["CGONE"] = "channel_not_found"
-        adapter = SlackAdapter(
+        slack = SlackAdapter(
             core=app.commands, signing_secret="s", base_url=fake.base_url, token="xoxb-T1", receive=False
         )
-        yield Platform("slack", adapter, gone, Identity("slack", "UFINE", workspace="T1"))
+        yield Platform("slack", slack, gone, Identity("slack", "UFINE", workspace="T1"))
 
 
 def subscribe(app: App, identity: Identity) -> None:

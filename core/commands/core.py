@@ -137,14 +137,15 @@ class CommandCore:
         arguments apart: for buttons and menus that stand for a command."""
         key = "/" + name.lower().split("@", 1)[0].lstrip("/")
         command = self.commands.get(key)
+        if command is None:
+            shown = ("/" + name.lstrip("/"))[:30]
+            return Reply(text=f"Unknown command {shown}; send /help to see what I understand.", ok=False)
         try:
-            if command is None:
-                shown = ("/" + name.lstrip("/"))[:30]
-                raise InputError(f"Unknown command {shown}; send /help to see what I understand.")
             given = validate.message(args)
         except PaperbotError as exc:
             return Reply(text=str(exc), ok=False)
-        return self._run(caller, lambda context: command.handler(context, given), f"{key} {given}")
+        handler = command.handler
+        return self._run(caller, lambda context: handler(context, given), f"{key} {given}")
 
     def rate(self, caller: Caller, vote: Vote) -> Reply:
         """The typed door for 👍/👎 buttons: recorded exactly as `/up` or `/down` would be."""
