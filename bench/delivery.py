@@ -62,7 +62,7 @@ async def main_async(users: int, concurrency: int) -> None:
         app = scratch_app(Path(folder), delivery_concurrency=concurrency)
         with app.sessions() as session, session.begin():
             insert_ignoring_duplicates(session, Profile, rows)
-        adapter = TelegramAdapter(core=app.commands, token=token, base_url=base_url, sessions=app.sessions,
+        adapter = TelegramAdapter(core=app.commands, token=token, base_url=base_url,
                                   receive=False)  # fmt: skip
         await adapter.start()
         clock = [due]

@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import bench_options, labelled_days, peak_memory_mb, scratch_app, shared_dir, vector_cache
 from bot.compose import App
-from core import feedback
 from core.accounts import add_local_user
+from core.learning import ratings
+from core.learning.votes import Vote
 from storage import profiles
 
 
@@ -62,8 +63,8 @@ def main() -> None:
                 with app.sessions() as session, session.begin():
                     rater = profiles.find(session, profiles.Identity("console", "rater"))
                     for pid in shown:
-                        feedback.rate(
-                            session, profile_id=rater.id, paper_id=pid, value=1 if pid in selected else -1
+                        ratings.rate(
+                            session, profile_id=rater.id, vote=Vote(pid, 1 if pid in selected else -1)
                         )
                 rated += len(shown)
                 liked += sum(pid in selected for pid in shown)

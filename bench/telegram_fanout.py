@@ -88,7 +88,7 @@ async def main_async(users: int, concurrency: int) -> None:
         with app.sessions() as session, session.begin():
             profile, _ = add_local_user(session, "reader", criteria=criteria, categories=["cs.LG", "cs.AI"])
             digest = app.builder.build(session, profiles.to_view(profile), day)
-        adapter = TelegramAdapter(core=app.commands, token=token, base_url=base_url, sessions=app.sessions)
+        adapter = TelegramAdapter(core=app.commands, token=token, base_url=base_url)
         await adapter.app.initialize()
         started = time.perf_counter()
         failures = await fan_out(adapter, digest, users, concurrency)

@@ -9,15 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+
+from core.learning.votes import Vote
+
+__all__ = ["ButtonSigner", "Vote", "button_secret"]
 
 SIGNATURE_BYTES = 9  # 12 base64 characters; keeps Telegram's callback_data under 64 bytes
-
-
-@dataclass(frozen=True)
-class Vote:
-    paper_id: str
-    value: int  # +1 or -1
 
 
 def button_secret(token: str) -> bytes:
@@ -38,7 +35,8 @@ class ButtonSigner:
         return f"{'+' if value > 0 else '-'}{paper_id}|{self._signature(subject, paper_id, value)}"
 
     def verify(self, subject: str, data: str | None) -> Vote | None:
-        """The vote a button stands for, or None when it was forged or belongs elsewhere."""
+        """The vote a button stands for (for `CommandCore.rate`), or None when it was forged
+        or belongs elsewhere."""
         if not data or data[0] not in "+-" or "|" not in data:
             return None
         paper_id, _, signature = data[1:].partition("|")

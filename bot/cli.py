@@ -21,13 +21,14 @@ from pydantic_settings import SettingsError
 from bot.compose import App, build_app
 from bot.console import chat
 from bot.settings import Settings
-from core import feedback
 from core.accounts import add_local_user, local_profile
 from core.commands import validate
 from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
+from core.learning import ratings
+from core.learning.votes import Vote
 from storage import migrate, profiles
 from storage import papers as paper_store
 from storage import usage as usage_store
@@ -267,10 +268,10 @@ def cmd_rate(args: argparse.Namespace) -> int:
     with app.sessions() as session, session.begin():
         profile = local_profile(session, args.user)
         assert profile.id is not None
-        votes = [(i, 1) for i in args.up] + [(i, -1) for i in args.down]
-        done = [feedback.rate(session, profile_id=profile.id, paper_id=i, value=v) for i, v in votes]
-    for (paper, _), (_, value) in zip(done, votes, strict=True):
-        print(f"{'👍' if value > 0 else '👎'} {paper.id} {paper.title}")
+        votes = [Vote(i, 1) for i in args.up] + [Vote(i, -1) for i in args.down]
+        done = [ratings.rate(session, profile_id=profile.id, vote=v) for v in votes]
+    for (paper, _), vote in zip(done, votes, strict=True):
+        print(f"{vote.thumb} {paper.id} {paper.title}")
     return 0
 
 

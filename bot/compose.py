@@ -30,7 +30,7 @@ from core.errors import InputError
 from core.ingest.arxiv_source import ArxivSource
 from core.ingest.polite import RetryPolicy
 from core.ingest.service import Ingestor, PaperSource
-from core.preferences import Preferences
+from core.learning.learner import Learner
 from core.scoring import Scorer
 from core.scoring.offline import OfflineScorer
 from core.scoring.service import ScoringService
@@ -163,7 +163,7 @@ def build_app(
         user_daily_budget_usd=settings.llm_user_daily_budget_usd,
         vectors=vector_store(settings),
     )
-    builder = DigestBuilder(scoring=scoring, preferences=Preferences())
+    builder = DigestBuilder(scoring=scoring, learner=Learner(vectors=scoring.vectors))
     ingestor = Ingestor(sessions=sessions, source=source or arxiv_source(settings))
     daily = DailyRun(
         sessions=sessions, ingestor=ingestor, scoring=scoring, categories=settings.categories,
@@ -234,7 +234,7 @@ def services(app: App, role: str = "all") -> list[Service]:
 
         webhook = settings.telegram_webhook_url
         telegram = TelegramAdapter(
-            core=app.commands, token=token, base_url=settings.telegram_api_base_url, sessions=app.sessions,
+            core=app.commands, token=token, base_url=settings.telegram_api_base_url,
             webhook_url=webhook, webhook_secret=_secret(settings.telegram_webhook_secret), web=web,
             receive=serve_http if webhook else schedule,
         )  # fmt: skip

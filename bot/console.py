@@ -6,19 +6,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from core.accounts import console_identity
 from core.commands.core import Caller, CommandCore
-from storage.profiles import Identity
 
 
 def console_caller(name: str) -> Caller:
-    return Caller(identity=Identity(platform="console", platform_id=name, display_name=name))
+    """The same identity `paperbot user add` gives a local user, so both name one profile."""
+    return Caller(identity=console_identity(name))
 
 
 def chat(
     core: CommandCore, name: str, lines: Iterable[str], out: TextIO, *, files: Path | None = None
 ) -> int:
-    """Answer every non-empty line; attachments (charts, BibTeX) are written into `files`.
-    Returns how many commands failed."""
+    """Answer every non-empty line (what a person types: the text door); attachments (charts,
+    BibTeX) are written into `files`. Returns how many commands failed."""
     caller = console_caller(name)
     failures = 0
     for line in lines:

@@ -1,4 +1,4 @@
-"""The domain of paperbot: what it does with a day, independent of chat platforms and wiring.
+"""The domain of paperbot: ingest → score → digest → deliver, commands, and learning from 👍/👎.
 
 `day.py` is the day as one procedure (ingest → score or batch → collect → fall back);
 `ingest/`, `scoring/` (one door: ScoringService), `embeddings/`, `digest/`, `deliver/` and

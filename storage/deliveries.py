@@ -2,7 +2,8 @@
 
 A row is claimed (inserted, or moved from a retryable failure) in its own transaction before
 anything is sent; every message the platform accepts is written down at once, so a restart
-continues after the last accepted message instead of sending the digest again.
+continues after the last accepted message instead of sending the digest again. The rows
+sent are also the history of what each profile was shown (never show a paper twice, /stats).
 """
 
 from __future__ import annotations
@@ -153,3 +154,28 @@ def last_errors(session: Session, limit: int = 5) -> list[tuple[Delivery, Profil
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+# --- history: what each profile was shown --------------------------------------------------
+
+
+def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[str]:
+    """Papers this profile received in digests of earlier days."""
+    query = select(Delivery.paper_ids).where(
+        Delivery.profile_id == profile_id,
+        Delivery.digest_date < day,
+        Delivery.state == "sent",
+    )
+    return {paper_id for ids in session.exec(query) for paper_id in ids}
+
+
+def shown_per_day(session: Session, *, profile_id: int, since: dt.date) -> dict[dt.date, int]:
+    """Papers delivered, counted on the day each digest was sent."""
+    query = select(Delivery.sent_at, Delivery.paper_ids).where(
+        Delivery.profile_id == profile_id, Delivery.state == "sent"
+    )
+    shown: dict[dt.date, int] = {}
+    for moment, ids in session.exec(query):
+        if moment is not None and moment.date() >= since:
+            shown[moment.date()] = shown.get(moment.date(), 0) + len(ids)
+    return shown

@@ -51,7 +51,7 @@ async def test_a_day_from_publication_to_every_users_local_morning(
         }))  # fmt: skip
         telegram = TelegramAdapter(
             core=app.commands, token=telegram_api.token, base_url=telegram_api.base_url,
-            sessions=app.sessions, receive=False,
+            receive=False,
         )  # fmt: skip
         slack = SlackAdapter(
             core=app.commands, signing_secret="s", base_url=slack_api.base_url, token="xoxb-T1", receive=False

@@ -82,7 +82,7 @@ class Clock:
 @pytest.fixture
 async def telegram(app: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
     adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
-                              sessions=app.sessions, receive=False)  # fmt: skip
+                              receive=False)  # fmt: skip
     await adapter.start()
     yield adapter
     await adapter.stop()

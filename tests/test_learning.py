@@ -167,8 +167,8 @@ def test_stats_is_a_chart(days: App, tmp_path: Path) -> None:
 
 
 def test_the_feature_space_is_refitted_only_when_the_corpus_grew() -> None:
+    from core.learning.model import CORPUS_LIMIT, Preferences
     from core.models import Paper
-    from core.preferences import CORPUS_LIMIT, Preferences
 
     def papers(word: str, n: int) -> list[Paper]:
         return [

@@ -369,3 +369,17 @@ async def test_socket_mode_receives_commands_and_clicks_without_a_public_url(
             assert socket.connections == 1
         finally:
             await adapter.stop()
+
+
+def test_the_frozen_slack_migration_still_fits_the_stores_of_the_installed_slack_sdk(app: App) -> None:
+    """Migration 0004 writes its tables out instead of asking slack_sdk at migration time; if
+    a slack_sdk upgrade changes its stores' tables, this says a new migration is needed."""
+    from bot.slack.installs import slack_tables
+
+    inspector = sqlalchemy.inspect(app.engine)
+    for table in slack_tables(sqlalchemy.MetaData()):
+        stored = {c["name"]: (str(c["type"]), c["nullable"]) for c in inspector.get_columns(table.name)}
+        wanted = {c.name: (str(c.type.compile(app.engine.dialect)), c.nullable) for c in table.columns}
+        assert stored == wanted, table.name
+        indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)}
+        assert indexes == {i.name: [c.name for c in i.columns] for i in table.indexes}, table.name

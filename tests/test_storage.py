@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.cli import main
 from bot.compose import App
 from bot.settings import Settings
-from storage import deliveries, feedback, migrate
+from storage import deliveries, migrate, ratings
 from storage.engine import make_engine
 from storage.profiles import Identity, create
 from storage.tables import Delivery
@@ -70,7 +70,7 @@ def test_one_delivery_per_profile_and_day(app: App) -> None:
 
 def test_foreign_keys_are_enforced(app: App) -> None:
     with pytest.raises(IntegrityError), app.sessions() as session, session.begin():
-        feedback.set_rating(session, profile_id=12345, paper_id="none", value=1)
+        ratings.set_rating(session, profile_id=12345, paper_id="none", value=1)
 
 
 def test_engine_creates_the_database_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -33,9 +33,7 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture
 async def bot(app: App, fake_telegram: FakeTelegram, listing_path: Path) -> AsyncIterator[TelegramAdapter]:
     app.ingestor.ingest_file(listing_path, day=DAY)
-    adapter = TelegramAdapter(
-        core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url, sessions=app.sessions
-    )
+    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url)
     await adapter.app.initialize()
     yield adapter
     await adapter.app.shutdown()
@@ -182,17 +180,16 @@ async def test_tampered_and_transplanted_buttons_change_nothing(
         assert session.exec(select(Rating)).all() == []
 
 
-async def test_blocked_user_is_marked_inactive_until_start(
+async def test_a_chat_that_blocked_the_bot_raises_unreachable_and_the_adapter_writes_nothing(
     bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App
 ) -> None:
+    """The adapter only translates: marking the profile inactive (and /start bringing it back)
+    is delivery's job, for every platform alike (tests/test_unreachable.py)."""
     await digest_markup(bot, fake_telegram, ALICE)
     fake_telegram.blocked.add(ALICE)
     digest = await asyncio.to_thread(_digest, app)
-    with pytest.raises(Unreachable):
+    with pytest.raises(Unreachable, match="blocked the bot"):
         await bot.send_digest(ALICE, digest)
-    assert not _profile(app, ALICE).active
-    fake_telegram.blocked.clear()
-    await say(bot, fake_telegram, ALICE, "/start")
     assert _profile(app, ALICE).active
 
 
@@ -226,9 +223,7 @@ async def test_stats_photo_and_export_document(bot: TelegramAdapter, fake_telegr
 
 
 async def test_polling_and_command_menu(app: App, fake_telegram: FakeTelegram) -> None:
-    adapter = TelegramAdapter(
-        core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url, sessions=app.sessions
-    )
+    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url)
     fake_telegram.updates.append(message_update(ALICE, "/start"))
     await adapter.start()
     try:
@@ -268,7 +263,6 @@ async def test_webhook_mode_refuses_requests_without_the_secret(
         core=app.commands,
         token=fake_telegram.token,
         base_url=fake_telegram.base_url,
-        sessions=app.sessions,
         webhook_url="https://bot.example/telegram",
         webhook_secret="s3cret",
         web=web,

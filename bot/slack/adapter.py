@@ -27,13 +27,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
+from bot.slack.installs import InstallationStore, StateStore
 from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
 from storage.profiles import Identity
-from storage.slack_installs import InstallationStore, StateStore
 
 log = logging.getLogger(__name__)
 SCOPES = ["commands", "chat:write", "im:write", "files:write", "users:read"]
@@ -41,7 +41,7 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
-HOME_COMMANDS = {"start": "/start", "digest": "/digest", "pause": "/pause", "resume": "/resume"}
+HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 INVALID_BUTTON = "This button is no longer valid."
 GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
         "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
@@ -166,7 +166,7 @@ class SlackAdapter:
         await ack()  # within Slack's 3 s; the work (maybe scoring) follows
         team, user, channel = body["team_id"], body["user_id"], body["channel_id"]
         text = " ".join((body.get("text") or "").split())
-        word, _, _rest = text.partition(" ")
+        word, _, rest = text.partition(" ")
         channel_id = self.channel_identity(team, channel, body.get("channel_name", ""))
         in_channel = not channel.startswith("D")
         if word.lower() in {"subscribe", "unsubscribe"}:
@@ -174,14 +174,12 @@ class SlackAdapter:
                 await respond(text="Run `/paperbot subscribe` in the channel that should get the digest.")
                 return
             caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
-            command = "/start" if word.lower() == "subscribe" else "/pause"
+            word, rest = ("start" if word.lower() == "subscribe" else "pause"), ""
         elif in_channel and await asyncio.to_thread(self.core.has_profile, channel_id):
             caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
-            command = f"/{text}" if text else "/help"
         else:
             caller = Caller(self.user_identity(team, user, body.get("user_name", "")), member=user)
-            command = f"/{text}" if text else "/help"
-        reply = await asyncio.to_thread(self.core.handle, caller, command)
+        reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         await self._answer(client, respond, caller.identity, reply)
 
     async def _answer(self, client: AsyncWebClient, respond: Any, identity: Identity, reply: Reply) -> None:
@@ -266,8 +264,7 @@ class SlackAdapter:
             await respond(text=INVALID_BUTTON, response_type="ephemeral", replace_original=False)
             return
         identity, bound, vote = verified[0]
-        command = f"/{'up' if vote.value > 0 else 'down'} {vote.paper_id}"
-        reply = await asyncio.to_thread(self.core.handle, Caller(identity, member=user), command)
+        reply = await asyncio.to_thread(self.core.rate, Caller(identity, member=user), vote)
         if not reply.ok:
             await respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
             return
@@ -295,11 +292,14 @@ class SlackAdapter:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         value = body["actions"][0].get("value", "")
-        command = HOME_COMMANDS.get(value) or ("/" + value if re.fullmatch(r"top \d{1,2}", value) else None)
-        if command is None:
+        if value in HOME_COMMANDS:
+            name, args = value, ""
+        elif top := re.fullmatch(r"top (\d{1,2})", value):
+            name, args = "top", top.group(1)
+        else:
             return
         identity = self.user_identity(team, user, body["user"].get("name", ""))
-        reply = await asyncio.to_thread(self.core.handle, Caller(identity, member=user), command)
+        reply = await asyncio.to_thread(self.core.invoke, Caller(identity, member=user), name, args)
         if reply.digest is not None:
             await self.post_digest(client, identity, reply.digest)
         await self.publish_home(client, identity)

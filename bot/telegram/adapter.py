@@ -10,11 +10,9 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable
 from html import escape
 
 from aiohttp import web
-from sqlmodel import Session
 from telegram import BotCommand, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
@@ -32,7 +30,6 @@ from bot.buttons import ButtonSigner, button_secret
 from bot.telegram.pacing import PacedRateLimiter, PacedRequest, Pacer
 from bot.telegram.render import digest_messages, with_vote
 from bot.web import WebServer
-from core.accounts import set_reachable
 from core.commands.core import Caller, CommandCore, Reply
 from core.commands.registry import COMMANDS
 from core.deliver.sender import Progress, Unreachable
@@ -53,7 +50,6 @@ class TelegramAdapter:
         core: CommandCore,
         token: str,
         base_url: str,
-        sessions: Callable[[], Session],
         rate_limit: bool = True,
         messages_per_second: float = 29.0,  # Telegram allows about 30; keep a margin
         webhook_url: str | None = None,
@@ -62,7 +58,6 @@ class TelegramAdapter:
         receive: bool = True,
     ) -> None:
         self.core = core
-        self._sessions = sessions
         self.signer = ButtonSigner(button_secret(token))
         self._receive = receive
         self._webhook_url = webhook_url
@@ -180,14 +175,13 @@ class TelegramAdapter:
     async def _send(
         self, chat_id: int, digest: Digest, progress: Progress, votes: dict[str, int] | None = None
     ) -> None:
-        """A user who blocked the bot is marked unreachable (until they /start again)."""
+        """A chat that blocked the bot raises `Unreachable`; delivery marks its profile."""
         messages = digest_messages(digest, signer=self.signer, chat_id=chat_id, votes=votes)
         try:
             for text, markup in messages[len(progress.done) :]:
                 message = await self._send_with_retries(chat_id, text, markup)
                 await progress.accepted(str(message.message_id))
         except Forbidden as exc:
-            await asyncio.to_thread(self._unreachable, chat_id)
             raise Unreachable(f"Telegram chat {chat_id} blocked the bot") from exc
 
     async def _send_with_retries(self, chat_id: int, text: str, markup: object) -> Message:
@@ -202,10 +196,6 @@ class TelegramAdapter:
                 await asyncio.sleep(NETWORK_BACKOFF * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _unreachable(self, chat_id: int) -> None:
-        with self._sessions() as session, session.begin():
-            set_reachable(session, platform="telegram", platform_id=str(chat_id), reachable=False)
-
     async def on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None or query.message is None:
@@ -216,9 +206,8 @@ class TelegramAdapter:
             await query.answer("This button is no longer valid.")
             return
         caller = await self.caller(update)
-        command = f"/{'up' if vote.value > 0 else 'down'} {vote.paper_id}"
-        reply = await asyncio.to_thread(self.core.handle, Caller(caller.identity), command)
-        await query.answer(("👍 saved" if vote.value > 0 else "👎 saved") if reply.ok else reply.text[:190])
+        reply = await asyncio.to_thread(self.core.rate, Caller(caller.identity), vote)
+        await query.answer(f"{vote.thumb} saved" if reply.ok else reply.text[:190])
         markup = getattr(query.message, "reply_markup", None)
         if reply.ok and markup is not None:
             await query.edit_message_reply_markup(with_vote(markup, vote, self.signer, chat_id))

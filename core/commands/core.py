@@ -1,7 +1,9 @@
 """Dispatch a chat message to its command, in one transaction, and answer with a `Reply`.
 
-Adapters call `CommandCore.handle(caller, text)` and render the Reply; they never touch the
-database. Any error leaves the profile as it was and becomes one line of text.
+Three doors, one transaction each: `handle(caller, text)` for what a person typed,
+`invoke(caller, name, args)` for a button or menu that names a command, and the typed
+`rate(caller, vote)` for 👍/👎 buttons. Adapters render the Reply and never touch the
+database, nor compose chat text. Any error leaves the profile as it was and becomes one line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from core.commands import validate
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.errors import InputError, PaperbotError
+from core.learning import ratings
+from core.learning.votes import Vote
 from core.models import Paper, ProfileView
 from storage import deliveries, profiles
 from storage import papers as paper_store
@@ -119,15 +123,37 @@ class CommandCore:
             return Overview(profiles.to_view(profile), latest.digest_date, papers)
 
     def handle(self, caller: Caller, text: str) -> Reply:
-        """Run one message; errors become a one-line reply and roll everything back."""
+        """The text door: one chat message, a slash command and its arguments."""
         try:
-            message = validate.message(text)
-            name, _, args = message.partition(" ")
+            name, _, args = validate.message(text).partition(" ")
             if not name.startswith("/"):
                 raise InputError("Commands start with a slash; send /help to see them.")
-            command = self.commands.get(name.lower().split("@", 1)[0])
-            if command is None:
-                raise InputError(f"Unknown command {name[:30]}; send /help to see what I understand.")
+        except PaperbotError as exc:
+            return Reply(text=str(exc), ok=False)
+        return self.invoke(caller, name, args)
+
+    def invoke(self, caller: Caller, name: str, args: str = "") -> Reply:
+        """A command by name (`top` or `/top`, a Telegram `@bot` suffix allowed) with its
+        arguments apart: for buttons and menus that stand for a command."""
+        key = "/" + name.lower().split("@", 1)[0].lstrip("/")
+        command = self.commands.get(key)
+        if command is None:
+            shown = ("/" + name.lstrip("/"))[:30]
+            return Reply(text=f"Unknown command {shown}; send /help to see what I understand.", ok=False)
+        try:
+            given = validate.message(args)
+        except PaperbotError as exc:
+            return Reply(text=str(exc), ok=False)
+        handler = command.handler
+        return self._run(caller, lambda context: handler(context, given), f"{key} {given}")
+
+    def rate(self, caller: Caller, vote: Vote) -> Reply:
+        """The typed door for 👍/👎 buttons: recorded exactly as `/up` or `/down` would be."""
+        return self._run(caller, lambda context: cast_vote(context, vote), f"vote {vote}")
+
+    def _run(self, caller: Caller, work: Callable[[Context], Reply], what: str) -> Reply:
+        """Run one command in one transaction; errors become a one-line reply and roll back."""
+        try:
             with self._sessions() as session, session.begin():
                 context = Context(
                     session=session,
@@ -136,9 +162,18 @@ class CommandCore:
                     builder=self.builder,
                     default_categories=self.default_categories,
                 )
-                return command.handler(context, args.strip())
+                return work(context)
         except PaperbotError as exc:
             return Reply(text=str(exc), ok=False)
         except Exception:
-            log.exception("command failed: %.80s", text)
+            log.exception("command failed: %.80s", what)
             return Reply(text="Something went wrong on our side; please try again later.", ok=False)
+
+
+def cast_vote(context: Context, vote: Vote) -> Reply:
+    """Record a 👍/👎 for the profile the caller may change; the reply names the paper."""
+    profile = context.editable_profile()
+    assert profile.id is not None
+    paper, changed = ratings.rate(context.session, profile_id=profile.id, vote=vote)
+    note = "" if changed else " (unchanged)"
+    return Reply(f"{vote.thumb} {paper.title}{note}")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core import feedback
 from core.commands import validate
-from core.commands.core import Context, Reply
+from core.commands.core import Context, Reply, cast_vote
+from core.digest.render_bibtex import render_bibtex
 from core.digest.render_text import render_text
 from core.errors import InputError
-from storage import feedback as feedback_store
+from core.learning.votes import Vote
+from storage import deliveries, profiles
 from storage import papers as paper_store
-from storage import profiles
+from storage import ratings as rating_store
 from storage.tables import Paper
 
 
@@ -37,21 +38,17 @@ def down(ctx: Context, args: str) -> Reply:
 
 
 def _rate(ctx: Context, args: str, value: int) -> Reply:
-    profile = ctx.editable_profile()
+    ctx.editable_profile()  # who may vote is checked before what they gave
     ids = args.split()
     if len(ids) != 1:
         raise InputError(f"Give one arXiv id: /{'up' if value > 0 else 'down'} 2506.01928")
-    assert profile.id is not None
-    paper, changed = feedback.rate(ctx.session, profile_id=profile.id, paper_id=ids[0], value=value)
-    thumb = "👍" if value > 0 else "👎"
-    note = "" if changed else " (unchanged)"
-    return Reply(f"{thumb} {paper.title}{note}")
+    return cast_vote(ctx, Vote(ids[0], value))
 
 
 def _liked(ctx: Context) -> list[Paper]:
     profile = ctx.require_profile()
     assert profile.id is not None
-    return feedback_store.liked_papers(ctx.session, profile.id)
+    return rating_store.liked_papers(ctx.session, profile.id)
 
 
 def saved(ctx: Context, _args: str) -> Reply:
@@ -66,7 +63,7 @@ def export(ctx: Context, _args: str) -> Reply:
     liked = _liked(ctx)
     if not liked:
         return Reply("Nothing to export yet: press 👍 on papers you want to keep.")
-    text = feedback.bibtex(liked)
+    text = render_bibtex(liked)
     return Reply(text, attachment=("paperbot-saved.bib", text.encode()))
 
 
@@ -78,8 +75,8 @@ def stats(ctx: Context, _args: str) -> Reply:
     assert profile.id is not None
     today = dt.datetime.now(dt.UTC).date()
     since = today - dt.timedelta(days=STATS_DAYS - 1)
-    shown = feedback_store.shown_per_day(ctx.session, profile_id=profile.id, since=since)
-    up, down = feedback_store.votes_per_day(ctx.session, profile_id=profile.id, since=since)
+    shown = deliveries.shown_per_day(ctx.session, profile_id=profile.id, since=since)
+    up, down = rating_store.votes_per_day(ctx.session, profile_id=profile.id, since=since)
     days = [since + dt.timedelta(days=n) for n in range(STATS_DAYS)]
     liked, disliked = sum(up.values()), sum(down.values())
     share = f" ({liked / (liked + disliked):.0%} liked)" if liked + disliked else ""
@@ -93,11 +90,11 @@ def stats(ctx: Context, _args: str) -> Reply:
 def forget(ctx: Context, args: str) -> Reply:
     profile = ctx.editable_profile()
     assert profile.id is not None
-    count = len(feedback_store.ratings(ctx.session, profile.id))
+    count = len(rating_store.ratings(ctx.session, profile.id))
     if args.strip().lower() != "yes":
         return Reply(
             f"This deletes your {count} ratings and what paperbot learned from them. "
             "Send /forget yes to confirm."
         )
-    feedback_store.clear_ratings(ctx.session, profile.id)
+    rating_store.clear_ratings(ctx.session, profile.id)
     return Reply(f"Forgot {count} ratings; your digests rank by your topics alone again.")

@@ -11,7 +11,10 @@ from storage.profiles import Identity
 
 
 class Unreachable(Exception):
-    """The platform refuses this recipient for good (blocked the bot, left, uninstalled)."""
+    """The platform refuses this recipient for good (blocked the bot, left, uninstalled).
+
+    Adapters raise it and do nothing else; the delivery worker records a final failure and
+    marks the profile inactive, the same for every platform."""
 
 
 @dataclass

@@ -5,6 +5,9 @@ a digest goes out once however often the tick runs, and a crash leaves rows that
 start resumes after the last message the platform accepted. Building digests and writing
 rows happen on one database thread; sending is bounded by `concurrency` and each platform's
 own pacing; one recipient's failure is recorded and retried without holding up the others.
+A recipient the platform refuses for good (`Unreachable`: blocked the bot, left, uninstalled)
+gets a final failure and its profile marked inactive, here, the same for every platform;
+adapters only raise.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from core.accounts import set_reachable
 from core.deliver.due import is_due
 from core.deliver.sender import Progress, Sender, Unreachable
 from core.digest.build import DigestBuilder
@@ -162,13 +166,20 @@ class DeliveryWorker:
                 await self._journal_write(lambda s: deliveries.mark_sent(s, claim.id, now=now))
                 return "sent"
             except Exception as exc:  # one recipient's failure never stops the others
-                final = isinstance(exc, Unreachable) or claim.attempts >= self.max_attempts
+                unreachable = isinstance(exc, Unreachable)
+                final = unreachable or claim.attempts >= self.max_attempts
                 retry_at = None if final else self.clock() + self.retry_after * 2 ** (claim.attempts - 1)
                 reason = f"{type(exc).__name__}: {exc}"
                 who = f"{job.identity.platform}/{job.identity.platform_id}"
                 note = ", final" if final else ""
                 log.warning("delivery to %s failed (attempt %d%s): %s", who, claim.attempts, note, reason)
-                await self._journal_write(
-                    lambda s: deliveries.mark_failed(s, claim.id, error=reason, retry_at=retry_at)
-                )
+
+                def failed(session: Session) -> None:
+                    deliveries.mark_failed(session, claim.id, error=reason, retry_at=retry_at)
+                    if unreachable:  # skipped until they come back (/start)
+                        gone = job.identity
+                        set_reachable(session, platform=gone.platform, platform_id=gone.platform_id,
+                                      workspace=gone.workspace, reachable=False)  # fmt: skip
+
+                await self._journal_write(failed)
                 return f"failed: {reason}"

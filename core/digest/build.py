@@ -7,9 +7,7 @@ kept per day, so building thousands of digests reads the day once.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,16 +15,14 @@ from sqlmodel import Session
 
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
-from core.errors import NotFoundError, PaperbotError
+from core.errors import NotFoundError
+from core.learning.learner import Learner
 from core.models import Paper, ProfileView
-from core.preferences import CORPUS_LIMIT, Adjustment, Dense, Preferences
 from core.scoring.daily import fresh_papers
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
-from storage import deliveries, feedback
+from storage import deliveries
 from storage import papers as paper_store
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,10 +43,11 @@ class DayData:
 
 class DigestBuilder:
     def __init__(
-        self, *, scoring: ScoringService, preferences: Preferences | None = None, cached_days: int = 3
+        self, *, scoring: ScoringService, learner: Learner | None = None, cached_days: int = 3
     ) -> None:
+        """`learner` re-ranks by each user's ratings; without one, digests follow the criteria alone."""
         self.scoring = scoring
-        self.preferences = preferences
+        self.learner = learner
         self._days: OrderedDict[tuple[dt.date, dt.datetime | None], DayData] = OrderedDict()
         self._cached_days = cached_days
 
@@ -68,7 +65,7 @@ class DigestBuilder:
         data = self._day(session, day, info.ingested_at)
         wanted = set(profile.categories)
         in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
-        seen = feedback.delivered_before(session, profile_id=profile.id, day=day)
+        seen = deliveries.delivered_before(session, profile_id=profile.id, day=day)
         scope = np.array(
             [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
         )
@@ -81,7 +78,7 @@ class DigestBuilder:
         scored = self.scoring.scores_for(
             session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
         )
-        adjustment = self._adjustment(session, profile, data.papers, day)
+        adjustment = self.learner.adjustment(session, profile.id, data.papers, day) if self.learner else None
         selection = select(
             profile,
             scored.ranking,
@@ -111,43 +108,6 @@ class DigestBuilder:
                 session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
             )
         return digest
-
-    def _adjustment(
-        self, session: Session, profile: ProfileView, papers: list[Paper], day: dt.date
-    ) -> Adjustment | None:
-        """What the user's ratings add to each paper; None without ratings (cold start)."""
-        if self.preferences is None or not papers:
-            return None
-        ratings = feedback.ratings(session, profile.id)
-        if not ratings:
-            return None
-        self.preferences.fit_corpus(
-            paper_store.paper_count(session), lambda: paper_store.recent_papers(session, CORPUS_LIMIT)
-        )
-
-        def training_data() -> tuple[dict[str, Paper], dict[str, list[Paper]]]:
-            rated = paper_store.get_papers(session, list(ratings))
-            days = set(paper_store.announced_on(session, list(rated)).values())
-            return rated, paper_store.papers_announced_on(session, days)
-
-        dense = self._dense(session, day)
-        taste = self.preferences.taste(profile.id, ratings, training_data, dense)
-        return None if taste is None else self.preferences.adjust(taste, papers, dense)
-
-    def _dense(self, session: Session, day: dt.date) -> Dense | None:
-        """Paper embeddings for the learned model, when configured; None when they fail."""
-        store = self.scoring.vectors
-        if store is None:
-            return None
-
-        def embed(papers: Sequence[Paper]) -> np.ndarray | None:
-            try:
-                return store.papers(session, papers, day=day)
-            except PaperbotError as exc:
-                log.warning("learning without embeddings: %s", exc)
-                return None
-
-        return embed
 
     def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:
         key = (day, version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from core.learning.explain import resembles
 from core.models import Paper, PaperScore, Usage
 
 
@@ -24,7 +25,7 @@ class Entry:
     def explanation(self) -> str:
         """The comment, and when ratings moved the paper up, which liked paper it resembles."""
         if self.reason == "feedback" and self.like:
-            return f"{self.score.comment} (ranked up by your ratings: like “{self.like}”)"
+            return resembles(self.score.comment, self.like)
         return self.score.comment
 
 

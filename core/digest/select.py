@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.digest.model import Entry
+from core.learning.explain import ranked_up_by_ratings
 from core.models import ProfileView
 from core.scoring.ranking import Ranking
 from core.scoring.text import stems
 
 if TYPE_CHECKING:
-    from core.preferences import Adjustment
-
-FEEDBACK_REASON_POINTS = 0.5  # a paper ranked up by half a point or more is there because of ratings
+    from core.learning.model import Adjustment
 
 
 def normalise_name(name: str) -> tuple[str, ...]:
@@ -120,4 +119,4 @@ def select(
 def _reason(pinned: bool, boost: float) -> str:
     if pinned:
         return "author match"
-    return "feedback" if boost >= FEEDBACK_REASON_POINTS else "criteria"
+    return "feedback" if ranked_up_by_ratings(boost) else "criteria"

@@ -64,6 +64,7 @@ class FakeSlack(LoopbackServer):
         self.rejected: list[tuple[str, str]] = []
         self.limited: dict[str, int] = {}  # method → how many next calls get 429
         self.oauth_teams: dict[str, str] = {}  # code → team id granted by oauth.v2.access
+        self.gone: dict[str, str] = {}  # channel or user id → the error Slack answers for it
         self.socket_url = ""  # what apps.connections.open hands out (see slack_socket.py)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -103,6 +104,9 @@ class FakeSlack(LoopbackServer):
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
         with self._lock:
             self.calls.append(Call(method, token, args))
+        target = args.get("channel") or args.get("users")
+        if method in {"chat.postMessage", "conversations.open"} and target in self.gone:
+            return 200, {"ok": False, "error": self.gone[str(target)]}, {}
         if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
             blocks = args.get("blocks") or []
             if isinstance(blocks, str):

@@ -1,4 +1,4 @@
-"""Queries for ratings and deliveries: what each profile was shown and what they thought of it."""
+"""Queries for ratings: what each profile thought of the papers it was shown (👍 +1, 👎 -1)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, delete, select
 
-from storage.tables import Delivery, Paper, Rating
+from storage.tables import Paper, Rating
 
 
 def set_rating(session: Session, *, profile_id: int, paper_id: str, value: int) -> bool:
@@ -41,28 +41,6 @@ def liked_papers(session: Session, profile_id: int) -> list[Paper]:
 
 def clear_ratings(session: Session, profile_id: int) -> None:
     session.exec(delete(Rating).where(col(Rating.profile_id) == profile_id))  # type: ignore[call-overload]
-
-
-def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[str]:
-    """Papers this profile received in digests of earlier days."""
-    query = select(Delivery.paper_ids).where(
-        Delivery.profile_id == profile_id,
-        Delivery.digest_date < day,
-        Delivery.state == "sent",
-    )
-    return {paper_id for ids in session.exec(query) for paper_id in ids}
-
-
-def shown_per_day(session: Session, *, profile_id: int, since: dt.date) -> dict[dt.date, int]:
-    """Papers delivered, counted on the day each digest was sent."""
-    query = select(Delivery.sent_at, Delivery.paper_ids).where(
-        Delivery.profile_id == profile_id, Delivery.state == "sent"
-    )
-    shown: dict[dt.date, int] = {}
-    for moment, ids in session.exec(query):
-        if moment is not None and moment.date() >= since:
-            shown[moment.date()] = shown.get(moment.date(), 0) + len(ids)
-    return shown
 
 
 def votes_per_day(

@@ -1,5 +1,9 @@
 """Slack installations and OAuth states in our own database, through slack_sdk's SQLAlchemy
-stores; bolt's AsyncApp wants async stores, so each call runs in a worker thread."""
+stores; bolt's AsyncApp wants async stores, so each call runs in a worker thread.
+
+It lives beside the Slack adapter so that storage/ never imports a platform library; the
+tables are created by the frozen migration 0004, and `slack_tables` (the library's own
+definition) is kept only to check that the two still agree."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ STATES_TABLE = "slack_oauth_states"
 
 
 def slack_tables(metadata: sqlalchemy.MetaData) -> list[sqlalchemy.Table]:
-    """The tables the stores use, for the migration that creates them."""
+    """The tables the stores use, as the installed slack_sdk defines them."""
     return [
         SQLAlchemyInstallationStore.build_bots_table(metadata, BOTS_TABLE),
         SQLAlchemyInstallationStore.build_installations_table(metadata, INSTALLATIONS_TABLE),

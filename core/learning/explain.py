@@ -1,0 +1,18 @@
+"""Why ratings moved a paper: the threshold that makes them the reason, and the words for it.
+
+The model (`model.Preferences.adjust`) names the liked paper each one resembles; the digest
+shows it next to the scorer's comment only when the ratings really moved the paper up.
+"""
+
+from __future__ import annotations
+
+BECAUSE_OF_RATINGS = 0.5  # a paper ranked up by half a point or more is there because of ratings
+
+
+def ranked_up_by_ratings(boost: float) -> bool:
+    return boost >= BECAUSE_OF_RATINGS
+
+
+def resembles(comment: str, like: str) -> str:
+    """The scorer's comment, and which liked paper this one resembles."""
+    return f"{comment} (ranked up by your ratings: like “{like}”)"

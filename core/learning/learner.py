@@ -1,0 +1,70 @@
+"""The learning loop's read side, as the digest builder sees it: one user's ratings turned
+into relevance points for a day's papers.
+
+Built by the composition root and handed to `DigestBuilder(learner=...)`, so the builder
+only asks for an adjustment and never wires the model, the corpus or the embeddings itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+from sqlmodel import Session
+
+from core.embeddings.store import VectorStore
+from core.errors import PaperbotError
+from core.learning.model import CORPUS_LIMIT, Adjustment, Dense, Preferences
+from core.models import Paper
+from storage import papers as paper_store
+from storage import ratings as rating_store
+
+log = logging.getLogger(__name__)
+
+
+class Learner:
+    """`model` keeps the trained tastes between digests; `vectors` adds the papers'
+    embeddings to the features when they are configured."""
+
+    def __init__(self, *, model: Preferences | None = None, vectors: VectorStore | None = None) -> None:
+        self.model = model or Preferences()
+        self.vectors = vectors
+
+    def adjustment(
+        self, session: Session, profile_id: int, papers: list[Paper], day: dt.date
+    ) -> Adjustment | None:
+        """What the user's ratings add to each paper; None without ratings (cold start)."""
+        if not papers:
+            return None
+        ratings = rating_store.ratings(session, profile_id)
+        if not ratings:
+            return None
+        self.model.fit_corpus(
+            paper_store.paper_count(session), lambda: paper_store.recent_papers(session, CORPUS_LIMIT)
+        )
+
+        def training_data() -> tuple[dict[str, Paper], dict[str, list[Paper]]]:
+            rated = paper_store.get_papers(session, list(ratings))
+            days = set(paper_store.announced_on(session, list(rated)).values())
+            return rated, paper_store.papers_announced_on(session, days)
+
+        dense = self._dense(session, day)
+        taste = self.model.taste(profile_id, ratings, training_data, dense)
+        return None if taste is None else self.model.adjust(taste, papers, dense)
+
+    def _dense(self, session: Session, day: dt.date) -> Dense | None:
+        """Paper embeddings for the learned model, when configured; None when they fail."""
+        store = self.vectors
+        if store is None:
+            return None
+
+        def embed(papers: Sequence[Paper]) -> np.ndarray | None:
+            try:
+                return store.papers(session, papers, day=day)
+            except PaperbotError as exc:
+                log.warning("learning without embeddings: %s", exc)
+                return None
+
+        return embed

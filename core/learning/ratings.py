@@ -1,0 +1,33 @@
+"""Recording votes: a 👍/👎 on a stored paper, named by any form of its arXiv id."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session
+
+from core.errors import NotFoundError
+from core.learning.votes import Vote
+from core.models import split_version
+from storage import ratings as store
+from storage.tables import Paper
+
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+
+
+def normalise_id(raw: str) -> str:
+    """Accept `2506.01928`, `2506.01928v2`, `arXiv:2506.01928` and abs/pdf links."""
+    text = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
+    text = re.sub(r"^https?://arxiv\.org/(abs|pdf)/", "", text).removesuffix(".pdf")
+    if not _ARXIV_ID.match(text):
+        raise NotFoundError(f"{raw[:40]!r} is not an arXiv id (like 2506.01928)")
+    return split_version(text)[0]
+
+
+def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]:
+    """Record a vote on a stored paper; returns the paper and whether the vote changed."""
+    paper = session.get(Paper, normalise_id(vote.paper_id))
+    if paper is None:
+        raise NotFoundError(f"paper {vote.paper_id} is not in the database (ingest its day first)")
+    changed = store.set_rating(session, profile_id=profile_id, paper_id=paper.id, value=vote.value)
+    return paper, changed
