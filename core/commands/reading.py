@@ -11,7 +11,6 @@ from core.digest.render_text import render_text
 from core.errors import InputError
 from storage import feedback as feedback_store
 from storage import papers as paper_store
-from storage import profiles
 from storage.tables import Paper
 
 
@@ -24,7 +23,7 @@ def digest(ctx: Context, args: str) -> Reply:
         if latest is None:
             raise InputError("No arXiv day has been ingested yet; try again after the next announcement.")
         day = latest
-    built = ctx.builder.build_and_record(ctx.session, profiles.to_view(profile), day)
+    built = ctx.builder.build_and_record(ctx.session, profile, day)
     return Reply(render_text(built), digest=built)
 
 

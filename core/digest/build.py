@@ -11,19 +11,23 @@ import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlmodel import Session
 
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
 from core.errors import NotFoundError, PaperbotError
-from core.models import FRESH_TYPES, Paper, ProfileView
-from core.preferences import CORPUS_LIMIT, Adjustment, Dense, Preferences
+from core.models import FRESH_TYPES, DayStatus, DigestStatus, Paper, Profile
+from core.preferences import CORPUS_LIMIT, Adjustment, Dense, Preferences, Taste
+from core.scoring.ranking import ScoredBatch
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
 from storage import deliveries, feedback
 from storage import papers as paper_store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,19 @@ class DayData:
         return self._mentions[key]
 
 
+@dataclass
+class Inputs:
+    """Everything one profile's digest of a day is ranked from, read from storage in one pass."""
+
+    data: DayData
+    seen: set[str]  # papers shown in digests of earlier days
+    authored: np.ndarray  # per paper of the day: written by an author the profile follows
+    scored: ScoredBatch
+    taste: Taste | None = None  # the model learned from the profile's ratings; None without
+    embedded: np.ndarray | None = None  # the day's paper embeddings, when the taste uses them
+    dense: bool = False  # whether embeddings are configured at all
+
+
 class DigestBuilder:
     def __init__(
         self, *, scoring: ScoringService, preferences: Preferences | None = None, cached_days: int = 3
@@ -53,66 +70,45 @@ class DigestBuilder:
         self._days: OrderedDict[tuple[dt.date, dt.datetime | None], DayData] = OrderedDict()
         self._cached_days = cached_days
 
-    def build(
-        self, session: Session, profile: ProfileView, day: dt.date, *, ranked_all: bool = False
-    ) -> Digest:
+    def build(self, session: Session, profile: Profile, day: dt.date, *, ranked_all: bool = False) -> Digest:
         """The digest of `day`; `ranked_all` lists every scanned paper in rank order instead."""
         info = paper_store.day_info(session, day)
         if info is None:
             raise NotFoundError(
                 f"no announcement of {day.isoformat()} has been ingested; run `paperbot ingest` first"
             )
-        if info.status == "quiet":
-            return Digest(day=day, user=profile.name, status="quiet", scorer=self.scoring.label)
-        data = self._day(session, day, info.ingested_at)
-        wanted = set(profile.categories)
-        in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
-        seen = feedback.delivered_before(session, profile_id=profile.id, day=day)
-        scope = np.array(
-            [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
-        )
-        fresh = np.array([p.id not in seen for p in data.papers], dtype=bool)
-        followed = [
-            p.id for p in data.papers if profile.authors and author_matches(profile.authors, p.authors)
-        ]
-        scored = self.scoring.scores_for(
-            session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
-        )
-        adjustment = self._adjustment(session, profile, data.papers, day)
-        selection = select(
-            profile, scored.ranking, candidates=scope & fresh, mentions=data.mentions, adjustment=adjustment
-        )
-        entries = selection.ranked() if ranked_all else selection.entries
-        return Digest(
-            day=day,
-            user=profile.name,
-            status="digest" if entries else "empty",
-            scorer=_scorer_label(self.scoring.label, entries),
-            totals=Totals(arxiv=len(in_scope), scanned=int(scope.sum()), relevant=selection.relevant),
-            usage=scored.usage,
-            entries=entries,
-            closest=[] if ranked_all else selection.closest,
-            notes=scored.notes,
-        )
+        if info.status == DayStatus.QUIET:
+            return Digest(day=day, user=profile.name, status=DigestStatus.QUIET, scorer=self.scoring.label)
+        inputs = self._load(session, profile, day, info.ingested_at)
+        return self._rank(profile, day, inputs, ranked_all=ranked_all)
 
-    def build_and_record(self, session: Session, profile: ProfileView, day: dt.date) -> Digest:
+    def build_and_record(self, session: Session, profile: Profile, day: dt.date) -> Digest:
         """The digest a reader is shown, recorded as sent so its papers never come again."""
         digest = self.build(session, profile, day)
-        if digest.status == "digest":
+        if digest.status == DigestStatus.DIGEST:
             deliveries.record_sent(
                 session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
             )
         return digest
 
-    def _adjustment(
-        self, session: Session, profile: ProfileView, papers: list[Paper], day: dt.date
-    ) -> Adjustment | None:
-        """What the user's ratings add to each paper; None without ratings (cold start)."""
-        if self.preferences is None or not papers:
-            return None
+    def _load(self, session: Session, profile: Profile, day: dt.date, version: dt.datetime | None) -> Inputs:
+        """Every read a digest needs (and the scoring of papers not yet cached), in one place."""
+        data = self._day(session, day, version)
+        seen = feedback.delivered_before(session, profile_id=profile.id, day=day)
+        authored = np.array(
+            [bool(profile.authors) and author_matches(profile.authors, p.authors) for p in data.papers],
+            dtype=bool,
+        )
+        followed = [p.id for p, mine in zip(data.papers, authored, strict=True) if mine]
+        scored = self.scoring.scores_for(
+            session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
+        )
+        inputs = Inputs(data=data, seen=seen, authored=authored, scored=scored)
+        if self.preferences is None or not data.papers:
+            return inputs
         ratings = feedback.ratings(session, profile.id)
         if not ratings:
-            return None
+            return inputs  # cold start: the criteria alone rank
         self.preferences.fit_corpus(
             paper_store.paper_count(session), lambda: paper_store.recent_papers(session, CORPUS_LIMIT)
         )
@@ -123,8 +119,52 @@ class DigestBuilder:
             return rated, paper_store.papers_announced_on(session, days)
 
         dense = self._dense(session, day)
-        taste = self.preferences.taste(profile.id, ratings, training_data, dense)
-        return None if taste is None else self.preferences.adjust(taste, papers, dense)
+        inputs.dense = dense is not None
+        inputs.taste = self.preferences.taste(profile.id, ratings, training_data, dense)
+        if dense is not None and inputs.taste is not None and inputs.taste.dense_dim:
+            inputs.embedded = dense(data.papers)
+        return inputs
+
+    def _rank(self, profile: Profile, day: dt.date, inputs: Inputs, *, ranked_all: bool) -> Digest:
+        """The pure part: the profile's rules over what `_load` read; no storage from here on."""
+        data, scored = inputs.data, inputs.scored
+        wanted = set(profile.categories)
+        in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
+        scope = np.array(
+            [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
+        )
+        fresh = np.array([p.id not in inputs.seen for p in data.papers], dtype=bool)
+        selection = select(
+            profile,
+            scored.ranking,
+            candidates=scope & fresh,
+            mentions=data.mentions,
+            adjustment=self._adjustment(inputs),
+            authored=inputs.authored,
+        )
+        entries = selection.ranked() if ranked_all else selection.entries
+        return Digest(
+            day=day,
+            user=profile.name,
+            status=DigestStatus.DIGEST if entries else DigestStatus.EMPTY,
+            scorer=_scorer_label(self.scoring.label, entries),
+            totals=Totals(arxiv=len(in_scope), scanned=int(scope.sum()), relevant=selection.relevant),
+            usage=scored.usage,
+            entries=entries,
+            closest=[] if ranked_all else selection.closest,
+            notes=scored.notes,
+        )
+
+    def _adjustment(self, inputs: Inputs) -> Adjustment | None:
+        """What the user's ratings add to each paper; None without a learned taste."""
+        if self.preferences is None or inputs.taste is None:
+            return None
+        embedded = inputs.embedded
+
+        def loaded(_papers: Sequence[Paper]) -> np.ndarray | None:
+            return embedded
+
+        return self.preferences.adjust(inputs.taste, inputs.data.papers, loaded if inputs.dense else None)
 
     def _dense(self, session: Session, day: dt.date) -> Dense | None:
         """Paper embeddings for the learned model, when configured; None when they fail."""

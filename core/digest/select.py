@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.digest.model import Entry
-from core.models import ProfileView
+from core.models import Profile, Reason
 from core.scoring.ranking import Ranking
 from core.scoring.text import stems
 
@@ -63,22 +63,24 @@ class Selection:
 
 
 def select(
-    profile: ProfileView,
+    profile: Profile,
     ranking: Ranking,
     *,
     candidates: np.ndarray,
     mentions: Callable[[str], np.ndarray],
     adjustment: Adjustment | None = None,
+    authored: np.ndarray | None = None,
 ) -> Selection:
     """Apply the profile's rules to the papers marked in `candidates` (a boolean mask);
-    `adjustment` adds the relevance points learned from the user's ratings."""
+    `adjustment` adds the relevance points learned from the user's ratings; `authored` marks
+    papers by followed authors when the caller has matched them already (else matched here)."""
     papers = ranking.papers
     boost = adjustment.points if adjustment is not None else np.zeros(len(papers))
     pinned = np.zeros(len(papers), dtype=bool)
     if profile.authors:
-        pinned = candidates & np.array(
-            [author_matches(profile.authors, p.authors) for p in papers], dtype=bool
-        )
+        if authored is None:
+            authored = np.array([author_matches(profile.authors, p.authors) for p in papers], dtype=bool)
+        pinned = candidates & authored
     kept = candidates & ~pinned
     for word in profile.keywords_exclude:
         kept &= ~mentions(word)
@@ -113,7 +115,7 @@ def select(
     )
 
 
-def _reason(pinned: bool, boost: float) -> str:
+def _reason(pinned: bool, boost: float) -> Reason:
     if pinned:
-        return "author match"
-    return "feedback" if boost >= FEEDBACK_REASON_POINTS else "criteria"
+        return Reason.AUTHOR_MATCH
+    return Reason.FEEDBACK if boost >= FEEDBACK_REASON_POINTS else Reason.CRITERIA
