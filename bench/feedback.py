@@ -29,7 +29,7 @@ from storage import profiles
 
 def ranked(app: App, name: str, day: dt.date, *, ranked_all: bool) -> list[str]:
     with app.sessions() as session, session.begin():
-        view = profiles.to_view(profiles.find(session, profiles.Identity("console", name)))
+        view = profiles.find(session, profiles.Identity("console", name))
         view.min_relevance = view.min_novelty = 1  # the top 10 whatever their scores
         return [e.paper.id for e in app.builder.build(session, view, day, ranked_all=ranked_all).entries]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.commands.core import Caller, CommandCore
-from storage.profiles import Identity
+from core.models import Identity
 
 
 def console_caller(name: str) -> Caller:

@@ -9,8 +9,8 @@ import pytest
 
 from bot.console import chat
 from core.bootstrap import App
+from core.models import Identity
 from storage import profiles
-from storage.profiles import Identity
 from tests.conftest import DAY
 
 

@@ -19,8 +19,8 @@ from bot.worker import Scheduler
 from core.bootstrap import build_app
 from core.commands.core import Caller
 from core.deliver.worker import DeliveryWorker
+from core.models import Identity
 from core.settings import Settings
-from storage.profiles import Identity
 from storage.tables import Delivery, Score
 from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed
 from tests.fakes.openai_server import FakeOpenAI

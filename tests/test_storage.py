@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.cli import main
 from core.bootstrap import App
+from core.models import Identity
 from core.settings import Settings
 from storage import deliveries, feedback, migrate
 from storage.engine import make_engine
-from storage.profiles import Identity, create
+from storage.profiles import create
 from storage.tables import Delivery
 
 

@@ -32,7 +32,7 @@ from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
-from storage.profiles import Identity
+from core.models import Identity
 from storage.slack_installs import InstallationStore, StateStore
 
 log = logging.getLogger(__name__)
