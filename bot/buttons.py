@@ -9,15 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+
+from core.models import Direction, Vote
+
+__all__ = ["ButtonSigner", "Vote", "button_secret"]
 
 SIGNATURE_BYTES = 9  # 12 base64 characters; keeps Telegram's callback_data under 64 bytes
-
-
-@dataclass(frozen=True)
-class Vote:
-    paper_id: str
-    value: int  # +1 or -1
 
 
 def button_secret(token: str) -> bytes:
@@ -44,4 +41,4 @@ class ButtonSigner:
         paper_id, _, signature = data[1:].partition("|")
         value = 1 if data[0] == "+" else -1
         expected = self._signature(subject, paper_id, value)
-        return Vote(paper_id, value) if hmac.compare_digest(expected, signature) else None
+        return Vote(paper_id, Direction.of(value)) if hmac.compare_digest(expected, signature) else None

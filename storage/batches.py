@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from core.models import BatchState
 from storage.tables import LlmBatch
 
 
@@ -17,10 +18,11 @@ def add(session: Session, *, day: dt.date, batch_id: str, requests: dict[str, An
 
 
 def open_batches(session: Session, day: dt.date) -> list[LlmBatch]:
-    query = select(LlmBatch).where(LlmBatch.day == day, LlmBatch.state == "submitted")
+    query = select(LlmBatch).where(LlmBatch.day == day, LlmBatch.state == BatchState.SUBMITTED.value)
     return list(session.exec(query))
 
 
 def finish(row: LlmBatch, state: str) -> None:
-    row.state = state
+    """Close a submission: `state` is a `BatchState` (collected or abandoned)."""
+    row.state = BatchState(state).value
     row.finished_at = dt.datetime.now(dt.UTC)

@@ -116,7 +116,7 @@ class CommandCore:
                 return Overview(profile)
             found = paper_store.get_papers(session, latest.paper_ids)
             papers = [found[i] for i in latest.paper_ids if i in found]
-            return Overview(profile, latest.digest_date, papers)
+            return Overview(profile, latest.day, papers)
 
     def handle(self, caller: Caller, text: str) -> Reply:
         """Run one message; errors become a one-line reply and roll everything back."""
