@@ -95,11 +95,10 @@ class DigestBuilder:
         """Every read a digest needs (and the scoring of papers not yet cached), in one place."""
         data = self._day(session, day, version)
         seen = feedback.delivered_before(session, profile_id=profile.id, day=day)
-        authored = np.array(
-            [bool(profile.authors) and author_matches(profile.authors, p.authors) for p in data.papers],
-            dtype=bool,
-        )
-        followed = [p.id for p, mine in zip(data.papers, authored, strict=True) if mine]
+        authored = np.zeros(len(data.papers), dtype=bool)
+        if profile.authors:  # matched once here; the selection pins the same papers
+            authored[:] = [author_matches(profile.authors, p.authors) for p in data.papers]
+        followed = [data.papers[i].id for i in np.flatnonzero(authored)]
         scored = self.scoring.scores_for(
             session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
         )
