@@ -24,13 +24,13 @@ from bench.common import bench_options, labelled_days, peak_memory_mb, scratch_a
 from bot.compose import App
 from core.accounts import add_local_user
 from core.learning import ratings
-from core.learning.votes import Vote
+from core.models import Direction, Vote
 from storage import profiles
 
 
 def ranked(app: App, name: str, day: dt.date, *, ranked_all: bool) -> list[str]:
     with app.sessions() as session, session.begin():
-        view = profiles.to_view(profiles.find(session, profiles.Identity("console", name)))
+        view = profiles.find(session, profiles.Identity("console", name))
         view.min_relevance = view.min_novelty = 1  # the top 10 whatever their scores
         return [e.paper.id for e in app.builder.build(session, view, day, ranked_all=ranked_all).entries]
 
@@ -64,7 +64,9 @@ def main() -> None:
                     rater = profiles.find(session, profiles.Identity("console", "rater"))
                     for pid in shown:
                         ratings.rate(
-                            session, profile_id=rater.id, vote=Vote(pid, 1 if pid in selected else -1)
+                            session,
+                            profile_id=rater.id,
+                            vote=Vote(pid, Direction.UP if pid in selected else Direction.DOWN),
                         )
                 rated += len(shown)
                 liked += sum(pid in selected for pid in shown)

@@ -79,7 +79,7 @@ def score_days(app: App, fake: FakeOpenAI, shared: Path) -> list[tuple[float, ..
         app.ingestor.ingest_file(listing, day=day)
         before = len(fake.requests)
         with app.sessions() as session, session.begin():
-            view = profiles.to_view(profiles.find(session, profiles.Identity("console", "seed")))
+            view = profiles.find(session, profiles.Identity("console", "seed"))
             digest = app.builder.build(session, view, day)
         calls = fake.requests[before:]
         forwarded = asked_ids(calls)
@@ -118,7 +118,7 @@ def shared_criteria(shared: Path, users: int = 1000, distinct: int = 50) -> None
         app.daily.score(day)
         with app.sessions() as session, session.begin():
             for i in range(users):
-                view = profiles.to_view(profiles.find(session, profiles.Identity("console", f"user{i}")))
+                view = profiles.find(session, profiles.Identity("console", f"user{i}"))
                 app.builder.build(session, view, day)
         total = sum(r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"] for r in fake.requests)
         app.engine.dispose()

@@ -62,7 +62,7 @@ def rank_days(
         day = dt.date.fromisoformat(date)
         app.ingestor.ingest_file(listing, day=day)
         with app.sessions() as session, session.begin():
-            view = profiles.to_view(profiles.find(session, profiles.Identity("console", "seed")))
+            view = profiles.find(session, profiles.Identity("console", "seed"))
             digest = app.builder.build(session, view, day, ranked_all=True)
         n = len(digest.entries)
         # rank order → a score per paper (higher is better)

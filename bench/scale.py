@@ -85,7 +85,7 @@ def main() -> None:
         t2 = time.perf_counter()
         sizes = []
         with app.sessions() as session:
-            views = [profiles.to_view(p) for p in session.exec(profiles.select(Profile))]
+            views = profiles.active(session)
         for start in range(0, len(views), 500):
             with app.sessions() as session, session.begin():
                 for view in views[start : start + 500]:

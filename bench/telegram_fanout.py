@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import peak_memory_mb, scratch_app, shared_dir
 from bot.telegram.adapter import TelegramAdapter
 from core.accounts import add_local_user
-from storage import profiles
 from tests.fakes.telegram_server import FakeTelegram
 
 LIMIT = 30
@@ -87,7 +86,7 @@ async def main_async(users: int, concurrency: int) -> None:
         app.ingestor.ingest_file(listing, day=day)
         with app.sessions() as session, session.begin():
             profile, _ = add_local_user(session, "reader", criteria=criteria, categories=["cs.LG", "cs.AI"])
-            digest = app.builder.build(session, profiles.to_view(profile), day)
+            digest = app.builder.build(session, profile, day)
         adapter = TelegramAdapter(core=app.commands, token=token, base_url=base_url)
         await adapter.app.initialize()
         started = time.perf_counter()

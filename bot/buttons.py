@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 
-from core.learning.votes import Vote
+from core.models import Direction, Vote
 
 __all__ = ["ButtonSigner", "Vote", "button_secret"]
 
@@ -42,4 +42,4 @@ class ButtonSigner:
         paper_id, _, signature = data[1:].partition("|")
         value = 1 if data[0] == "+" else -1
         expected = self._signature(subject, paper_id, value)
-        return Vote(paper_id, value) if hmac.compare_digest(expected, signature) else None
+        return Vote(paper_id, Direction.of(value)) if hmac.compare_digest(expected, signature) else None

@@ -28,8 +28,8 @@ from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
 from core.learning import ratings
-from core.learning.votes import Vote
-from storage import migrate, profiles
+from core.models import Direction, Vote
+from storage import migrate
 from storage import papers as paper_store
 from storage import usage as usage_store
 
@@ -173,7 +173,7 @@ def cmd_demo(_args: argparse.Namespace) -> int:
             add_local_user(session, "demo", criteria=criteria, categories=settings.categories)
         _progress(f"Scoring {report.listed} papers offline for the default profile …")
         with app.sessions() as session, session.begin():
-            view = profiles.to_view(local_profile(session, "demo"))
+            view = local_profile(session, "demo")
             digest = app.builder.build(session, view, SAMPLE_DAY)
         print(render_text(digest))
         print(
@@ -246,7 +246,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     app = _app()
     with app.sessions() as session, session.begin():
-        view = profiles.to_view(local_profile(session, args.user))
+        view = local_profile(session, args.user)
         _progress(f"Scoring {args.date} for {args.user} …")
         if args.all:
             digest = app.builder.build(session, view, args.date, ranked_all=True)
@@ -268,7 +268,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
     with app.sessions() as session, session.begin():
         profile = local_profile(session, args.user)
         assert profile.id is not None
-        votes = [Vote(i, 1) for i in args.up] + [Vote(i, -1) for i in args.down]
+        votes = [Vote(i, Direction.UP) for i in args.up] + [Vote(i, Direction.DOWN) for i in args.down]
         done = [ratings.rate(session, profile_id=profile.id, vote=v) for v in votes]
     for (paper, _), vote in zip(done, votes, strict=True):
         print(f"{vote.thumb} {paper.id} {paper.title}")

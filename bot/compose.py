@@ -243,7 +243,8 @@ def services(app: App, role: str = "all") -> list[Service]:
     slack_secret = _secret(settings.slack_signing_secret)
     slack_token, client_secret = _secret(settings.slack_bot_token), _secret(settings.slack_client_secret)
     if slack_secret and (slack_token or (settings.slack_client_id and client_secret)):
-        from bot.slack.adapter import OAuthConfig, SlackAdapter
+        from bot.slack.adapter import SlackAdapter
+        from bot.slack.installs import OAuthConfig
 
         app_token = _secret(settings.slack_app_token)
         oauth = None

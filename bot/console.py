@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from core.accounts import console_identity
 from core.commands.core import Caller, CommandCore
+from core.models import Identity
 
 
 def console_caller(name: str) -> Caller:
     """The same identity `paperbot user add` gives a local user, so both name one profile."""
-    return Caller(identity=console_identity(name))
+    return Caller(identity=Identity.console(name))
 
 
 def chat(

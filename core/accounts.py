@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from core.commands import validate
 from core.errors import InputError, NotFoundError
+from core.models import Identity, Profile
 from storage import profiles
-from storage.profiles import Identity
-from storage.tables import Profile
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def console_identity(name: str) -> Identity:
-    return Identity(platform="console", platform_id=name, display_name=name)
+    return Identity.console(name)
 
 
 def check_name(name: str) -> str:
@@ -60,7 +61,7 @@ def add_local_user(
         profile.criteria = criteria
         for key, value in given.items():
             setattr(profile, key, value)
-        profiles.touch(profile)
+        profiles.save(session, profile)
     return profile, created
 
 
@@ -82,4 +83,4 @@ def set_reachable(
     )
     if profile is not None:
         profile.active = reachable
-        profiles.touch(profile)
+        profiles.save(session, profile)

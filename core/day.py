@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
 from core.deliver.due import ARXIV_ZONE, first_due
 from core.errors import InputError
 from core.ingest.service import Ingestor
@@ -33,6 +31,8 @@ from core.scoring.daily import (
 from core.scoring.service import ScoringService
 
 if TYPE_CHECKING:  # the openai client loads only where a key is configured
+    from sqlmodel import Session
+
     from core.scoring.llm.batch import BatchReport, BatchScoring
 
 log = logging.getLogger(__name__)

@@ -3,13 +3,17 @@ is scored, how today's deliveries stand, and the last errors."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
+from core.models import DeliveryState
 from core.scoring.criteria import fingerprint
 from core.scoring.daily import active_profiles, distinct_criteria, fresh_papers
 from core.scoring.service import ScoringService
 from storage import deliveries, scores
 from storage import papers as paper_store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def status_lines(session: Session, scoring: ScoringService) -> list[str]:
@@ -38,16 +42,18 @@ def status_lines(session: Session, scoring: ScoringService) -> list[str]:
     counts = deliveries.counts(session, announced)
     waiting = max(len(views) - sum(counts.values()), 0)
     lines.append(
-        f"deliveries of {announced}: {counts['sent']} sent, {counts['pending']} pending, "
-        f"{counts['failed']} failed, {waiting} not due yet"
+        f"deliveries of {announced}: {counts[DeliveryState.SENT]} sent, "
+        f"{counts[DeliveryState.PENDING]} pending, {counts[DeliveryState.FAILED]} failed, "
+        f"{waiting} not due yet"
     )
     errors = deliveries.last_errors(session)
     if errors:
         lines.append("last errors:")
-    for row, profile in errors:
-        retry = f"retry at {row.next_attempt_at:%H:%M} UTC" if row.next_attempt_at else "final"
+    for failure in errors:
+        who = failure.identity
+        retry = f"retry at {failure.next_attempt_at:%H:%M} UTC" if failure.next_attempt_at else "final"
         lines.append(
-            f"  {profile.platform}/{profile.platform_id} {row.digest_date} attempt {row.attempts} ({retry}): "
-            f"{row.error}"
+            f"  {who.platform}/{who.platform_id} {failure.day} attempt {failure.attempts} ({retry}): "
+            f"{failure.error}"
         )
     return lines

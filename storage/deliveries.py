@@ -11,23 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.tables import Delivery, Profile
+from core.models import Claim, Delivered, DeliveryFailure, DeliveryState, Identity, Profile
+from storage.profiles import to_profile
+from storage.tables import Delivery
+from storage.tables import Profile as ProfileRow
+
+__all__ = ["Claim", "Delivered", "DeliveryFailure"]
+
+PENDING, SENT, FAILED = DeliveryState.PENDING.value, DeliveryState.SENT.value, DeliveryState.FAILED.value
 
 
-@dataclass(frozen=True)
-class Claim:
-    id: int
-    profile_id: int
-    day: dt.date
-    attempts: int
-    paper_ids: list[str]
-    message_ids: list[str]
+def _delivered(row: Delivery) -> Delivered:
+    return Delivered(row.profile_id, row.digest_date, DeliveryState(row.state), list(row.paper_ids),
+                     row.attempts)  # fmt: skip
 
 
 def _claim_of(row: Delivery) -> Claim:
@@ -51,13 +52,13 @@ def claim_retry(session: Session, delivery_id: int, *, now: dt.datetime) -> Clai
     """Move a failed row whose retry time has come back to pending (compare-and-set)."""
     ready = (
         col(Delivery.id) == delivery_id,
-        col(Delivery.state) == "failed",
+        col(Delivery.state) == FAILED,
         col(Delivery.next_attempt_at) <= now,
     )
     moved = session.execute(
         update(Delivery)
         .where(*ready)
-        .values(state="pending", attempts=col(Delivery.attempts) + 1, claimed_at=now, next_attempt_at=None)
+        .values(state=PENDING, attempts=col(Delivery.attempts) + 1, claimed_at=now, next_attempt_at=None)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -70,8 +71,8 @@ def recover(session: Session, *, now: dt.datetime) -> int:
     the message ids they recorded are kept, so what a platform accepted is not sent again."""
     moved = session.execute(
         update(Delivery)
-        .where(col(Delivery.state) == "pending")
-        .values(state="failed", next_attempt_at=now, error="interrupted (worker restarted)")
+        .where(col(Delivery.state) == PENDING)
+        .values(state=FAILED, next_attempt_at=now, error="interrupted (worker restarted)")
     )
     return int(moved.rowcount)  # type: ignore[attr-defined]
 
@@ -91,39 +92,44 @@ def add_message(session: Session, delivery_id: int, message_id: str) -> None:
 def mark_sent(session: Session, delivery_id: int, *, now: dt.datetime) -> None:
     row = session.get(Delivery, delivery_id)
     if row is not None:
-        row.state, row.sent_at, row.error, row.next_attempt_at = "sent", now, None, None
+        row.state, row.sent_at, row.error, row.next_attempt_at = SENT, now, None, None
 
 
 def mark_failed(session: Session, delivery_id: int, *, error: str, retry_at: dt.datetime | None) -> None:
     """A failure; `retry_at` None makes it final."""
     row = session.get(Delivery, delivery_id)
     if row is not None:
-        row.state, row.error, row.next_attempt_at = "failed", error[:500], retry_at
+        row.state, row.error, row.next_attempt_at = FAILED, error[:500], retry_at
 
 
 def candidates(
     session: Session, *, day: dt.date, now: dt.datetime, platforms: Sequence[str]
-) -> list[tuple[Profile, Delivery | None]]:
-    """Active, unpaused profiles on these platforms that have no delivery of `day` yet, or a
-    failed one whose retry time has come; the database skips everyone already served."""
-    row = and_(col(Delivery.profile_id) == col(Profile.id), col(Delivery.digest_date) == day)
-    retry = and_(col(Delivery.state) == "failed", col(Delivery.next_attempt_at) <= now)
+) -> list[tuple[Profile, int | None]]:
+    """Active, unpaused profiles on these platforms that have no delivery of `day` yet (None),
+    or the id of a failed one whose retry time has come; the database skips everyone served."""
+    row = and_(col(Delivery.profile_id) == col(ProfileRow.id), col(Delivery.digest_date) == day)
+    retry = and_(col(Delivery.state) == FAILED, col(Delivery.next_attempt_at) <= now)
     query = (
-        select(Profile, Delivery)
+        select(ProfileRow, Delivery.id)
         .outerjoin(Delivery, row)
-        .where(Profile.active, Profile.paused == False, col(Profile.platform).in_(list(platforms)))  # noqa: E712
+        .where(
+            ProfileRow.active,
+            ProfileRow.paused == False,  # noqa: E712
+            col(ProfileRow.platform).in_(list(platforms)),
+        )
         .where(or_(col(Delivery.id).is_(None), retry))
     )
-    return list(session.exec(query).all())
+    return [(to_profile(profile), have) for profile, have in session.exec(query).all()]
 
 
-def latest_sent(session: Session, profile_id: int) -> Delivery | None:
+def latest_sent(session: Session, profile_id: int) -> Delivered | None:
     query = (
         select(Delivery)
-        .where(Delivery.profile_id == profile_id, Delivery.state == "sent")
+        .where(Delivery.profile_id == profile_id, Delivery.state == SENT)
         .order_by(col(Delivery.digest_date).desc())
     )
-    return session.exec(query).first()
+    row = session.exec(query).first()
+    return None if row is None else _delivered(row)
 
 
 def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> Delivery:
@@ -142,18 +148,34 @@ def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: S
 
 
 def counts(session: Session, day: dt.date) -> Counter[str]:
-    return Counter(row.state for row in session.exec(select(Delivery).where(Delivery.digest_date == day)))
+    """Deliveries of `day` per state (keys are `DeliveryState` values)."""
+    query = select(Delivery.state).where(Delivery.digest_date == day)
+    return Counter(DeliveryState(state) for state in session.exec(query))
 
 
-def last_errors(session: Session, limit: int = 5) -> list[tuple[Delivery, Profile]]:
+def last_errors(session: Session, limit: int = 5) -> list[DeliveryFailure]:
     query = (
-        select(Delivery, Profile)
-        .join(Profile, col(Profile.id) == col(Delivery.profile_id))
+        select(Delivery, ProfileRow)
+        .join(ProfileRow, col(ProfileRow.id) == col(Delivery.profile_id))
         .where(col(Delivery.error).is_not(None))
         .order_by(col(Delivery.claimed_at).desc())
         .limit(limit)
     )
-    return list(session.exec(query).all())
+    return [
+        DeliveryFailure(
+            identity=_identity(profile),
+            day=row.digest_date,
+            attempts=row.attempts,
+            error=row.error or "",
+            next_attempt_at=row.next_attempt_at,
+        )
+        for row, profile in session.exec(query).all()
+    ]
+
+
+def _identity(row: ProfileRow) -> Identity:
+    return Identity(platform=row.platform, platform_id=row.platform_id, workspace=row.workspace,
+                    display_name=row.display_name, kind=row.kind)  # fmt: skip
 
 
 # --- history: what each profile was shown --------------------------------------------------
@@ -164,7 +186,7 @@ def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[
     query = select(Delivery.paper_ids).where(
         Delivery.profile_id == profile_id,
         Delivery.digest_date < day,
-        Delivery.state == "sent",
+        Delivery.state == DeliveryState.SENT,
     )
     return {paper_id for ids in session.exec(query) for paper_id in ids}
 
@@ -172,7 +194,7 @@ def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[
 def shown_per_day(session: Session, *, profile_id: int, since: dt.date) -> dict[dt.date, int]:
     """Papers delivered, counted on the day each digest was sent."""
     query = select(Delivery.sent_at, Delivery.paper_ids).where(
-        Delivery.profile_id == profile_id, Delivery.state == "sent"
+        Delivery.profile_id == profile_id, Delivery.state == DeliveryState.SENT
     )
     shown: dict[dt.date, int] = {}
     for moment, ids in session.exec(query):

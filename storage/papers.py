@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from core.models import DayInfo, Listed, Paper
+from core.models import AnnounceType, DayInfo, DayStatus, Listed, Paper
 from storage.tables import Announcement, AnnouncementDay
 from storage.tables import Paper as PaperRow
 
@@ -134,17 +134,19 @@ def day_info(session: Session, day: dt.date) -> DayInfo | None:
     row = session.get(AnnouncementDay, day)
     if row is None:
         return None
-    return DayInfo(day=row.day, status=row.status, entries=row.entries, ingested_at=row.ingested_at)
+    return DayInfo(
+        day=row.day, status=DayStatus(row.status), entries=row.entries, ingested_at=row.ingested_at
+    )
 
 
 def latest_day(session: Session, *, announced_only: bool = True) -> dt.date | None:
     query = select(AnnouncementDay.day).order_by(col(AnnouncementDay.day).desc()).limit(1)
     if announced_only:
-        query = query.where(AnnouncementDay.status == "announced")
+        query = query.where(AnnouncementDay.status == DayStatus.ANNOUNCED.value)
     return session.exec(query).first()
 
 
-def day_listing(session: Session, day: dt.date) -> list[tuple[Paper, str]]:
+def day_listing(session: Session, day: dt.date) -> list[tuple[Paper, AnnounceType]]:
     """Every paper listed on `day` with its announce type, in a stable order."""
     query = (
         select(PaperRow, Announcement.announce_type)
@@ -152,7 +154,7 @@ def day_listing(session: Session, day: dt.date) -> list[tuple[Paper, str]]:
         .where(Announcement.day == day)
         .order_by(col(PaperRow.id))
     )
-    return [(to_paper(row), kind) for row, kind in session.exec(query)]
+    return [(to_paper(row), AnnounceType(kind)) for row, kind in session.exec(query)]
 
 
 def get_papers(session: Session, ids: Sequence[str]) -> dict[str, Paper]:

@@ -6,7 +6,10 @@ import datetime as dt
 
 from sqlmodel import Session, col, delete, select
 
-from storage.tables import Paper, Rating
+from core.models import Paper
+from storage.papers import to_paper
+from storage.tables import Paper as PaperRow
+from storage.tables import Rating
 
 
 def set_rating(session: Session, *, profile_id: int, paper_id: str, value: int) -> bool:
@@ -31,12 +34,12 @@ def ratings(session: Session, profile_id: int) -> dict[str, int]:
 
 def liked_papers(session: Session, profile_id: int) -> list[Paper]:
     query = (
-        select(Paper)
-        .join(Rating, col(Rating.paper_id) == col(Paper.id))
+        select(PaperRow)
+        .join(Rating, col(Rating.paper_id) == col(PaperRow.id))
         .where(Rating.profile_id == profile_id, Rating.value > 0)
         .order_by(col(Rating.updated_at).desc())
     )
-    return list(session.exec(query))
+    return [to_paper(row) for row in session.exec(query)]
 
 
 def clear_ratings(session: Session, profile_id: int) -> None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from core import models
+
+# a new profile starts from the core's defaults; they are written down once, in core.models
+_PROFILE = {
+    f.name: f.default for f in dataclasses.fields(models.Profile) if f.default is not dataclasses.MISSING
+}
 
 
 def _now() -> dt.datetime:
@@ -29,7 +37,7 @@ class Paper(SQLModel, table=True):
     primary_category: str = ""
     comment: str | None = None
     announced_on: dt.date = Field(index=True)
-    announce_type: str = "new"
+    announce_type: str = models.AnnounceType.NEW.value
     updated_at: dt.datetime = Field(default_factory=_now)
 
 
@@ -39,7 +47,7 @@ class AnnouncementDay(SQLModel, table=True):
     __tablename__ = "announcement_day"
 
     day: dt.date = Field(primary_key=True)
-    status: str = "announced"  # announced | quiet
+    status: str = models.DayStatus.ANNOUNCED.value  # core.models.DayStatus
     categories: list[str] = _json_list()
     entries: int = 0
     source: str = "rss"  # rss | file
@@ -51,7 +59,7 @@ class Announcement(SQLModel, table=True):
 
     day: dt.date = Field(primary_key=True, foreign_key="announcement_day.day")
     paper_id: str = Field(primary_key=True, foreign_key="paper.id", max_length=64)
-    announce_type: str = "new"  # new | cross | replace | replace-cross
+    announce_type: str = models.AnnounceType.NEW.value  # core.models.AnnounceType
     version: int = 1
 
 
@@ -64,21 +72,21 @@ class Profile(SQLModel, table=True):
     platform: str = Field(max_length=16)  # console | telegram | slack
     workspace: str = Field(default="", max_length=64)
     platform_id: str = Field(max_length=128)
-    kind: str = "user"  # user | group | channel
-    owner_id: str | None = None
+    kind: str = models.Kind.USER.value  # core.models.Kind
+    owner_id: str | None = _PROFILE["owner_id"]
     display_name: str = ""
-    criteria: str = ""
+    criteria: str = _PROFILE["criteria"]
     keywords_require: list[str] = _json_list()
     keywords_exclude: list[str] = _json_list()
     authors: list[str] = _json_list()
     categories: list[str] = _json_list()
-    top_n: int = 10
-    min_relevance: int = 8
-    min_novelty: int = 7
-    timezone: str = "UTC"
-    delivery_time: str = "08:00"
-    paused: bool = False
-    active: bool = True
+    top_n: int = _PROFILE["top_n"]
+    min_relevance: int = _PROFILE["min_relevance"]
+    min_novelty: int = _PROFILE["min_novelty"]
+    timezone: str = _PROFILE["timezone"]
+    delivery_time: str = _PROFILE["delivery_time"]
+    paused: bool = _PROFILE["paused"]
+    active: bool = _PROFILE["active"]
     created_at: dt.datetime = Field(default_factory=_now)
     updated_at: dt.datetime = Field(default_factory=_now)
 
@@ -130,7 +138,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     profile_id: int = Field(foreign_key="profile.id", index=True)
     digest_date: dt.date
-    state: str = "pending"  # pending | sent | failed
+    state: str = models.DeliveryState.PENDING.value  # core.models.DeliveryState
     paper_ids: list[str] = _json_list()
     message_ids: list[str] = _json_list()
     attempts: int = 0
@@ -166,7 +174,7 @@ class LlmBatch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     day: dt.date = Field(index=True)
     batch_id: str = Field(max_length=128)
-    state: str = "submitted"  # submitted | collected | abandoned
+    state: str = models.BatchState.SUBMITTED.value  # core.models.BatchState
     requests: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(default_factory=_now)
     finished_at: dt.datetime | None = None

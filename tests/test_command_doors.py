@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.compose import App
 from core.commands.core import Caller
-from core.learning.votes import Vote
+from core.models import Direction, Vote
 from storage.profiles import Identity
 from storage.tables import Rating
 from tests.conftest import DAY
@@ -33,41 +33,41 @@ def votes(app: App) -> dict[str, int]:
 
 def test_a_vote_is_recorded_as_up_and_down_would_be(loaded: App, records: list[dict[str, Any]]) -> None:
     liked, disliked = records[3], records[4]
-    first = loaded.commands.rate(ANN, Vote(liked["id"], 1))
+    first = loaded.commands.rate(ANN, Vote(liked["id"], Direction.UP))
     assert first.ok and first.text == f"👍 {liked['title']}"
-    again = loaded.commands.rate(ANN, Vote(f"arXiv:{liked['id']}v2", 1))
+    again = loaded.commands.rate(ANN, Vote(f"arXiv:{liked['id']}v2", Direction.UP))
     assert (
         again.text
         == loaded.commands.handle(ANN, f"/up {liked['id']}").text
         == f"👍 {liked['title']} (unchanged)"
     )
-    assert loaded.commands.rate(ANN, Vote(disliked["id"], -1)).text.startswith("👎 ")
+    assert loaded.commands.rate(ANN, Vote(disliked["id"], Direction.DOWN)).text.startswith("👎 ")
     assert votes(loaded) == {liked["id"]: 1, disliked["id"]: -1}
-    flipped = loaded.commands.rate(ANN, Vote(liked["id"], -1))
+    flipped = loaded.commands.rate(ANN, Vote(liked["id"], Direction.DOWN))
     assert flipped.ok and votes(loaded)[liked["id"]] == -1
 
 
 def test_a_vote_is_refused_exactly_where_the_text_command_is(
     loaded: App, records: list[dict[str, Any]]
 ) -> None:
-    missing = loaded.commands.rate(ANN, Vote("9999.99999", 1))
+    missing = loaded.commands.rate(ANN, Vote("9999.99999", Direction.UP))
     assert not missing.ok and missing.text == loaded.commands.handle(ANN, "/up 9999.99999").text
     assert "not in the database" in missing.text
     stranger = Caller(Identity(platform="telegram", platform_id="77"))  # no profile
-    refused = loaded.commands.rate(stranger, Vote(records[3]["id"], 1))
+    refused = loaded.commands.rate(stranger, Vote(records[3]["id"], Direction.UP))
     assert not refused.ok and refused.text == "You have no profile yet: send /start first."
     group = Identity(platform="telegram", platform_id="-100", kind="group")
     assert loaded.commands.handle(Caller(group), "/start").ok
     member = Caller(group, may_edit=False)
-    by_door = loaded.commands.rate(member, Vote(records[3]["id"], 1))
+    by_door = loaded.commands.rate(member, Vote(records[3]["id"], Direction.UP))
     assert not by_door.ok and by_door.text == loaded.commands.handle(member, f"/up {records[3]['id']}").text
     assert "Only an admin" in by_door.text and votes(loaded) == {}
 
 
 def test_a_vote_is_a_thumb_up_or_down() -> None:
-    assert Vote("2506.01928", 1).thumb == "👍" and Vote("2506.01928", -1).thumb == "👎"
+    assert Vote("2506.01928", Direction.UP).thumb == "👍" and Vote("2506.01928", Direction.DOWN).thumb == "👎"
     with pytest.raises(ValueError):
-        Vote("2506.01928", 0)
+        Direction("sideways")
 
 
 def test_a_named_command_runs_like_its_text(loaded: App) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from bot.compose import App
 from bot.console import chat
+from core.models import Identity
 from storage import profiles
-from storage.profiles import Identity
 from tests.conftest import DAY
 
 

@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
 from core.commands.core import Caller
-from storage.profiles import Identity
+from core.models import Identity
 from storage.tables import Delivery, Score
 from tests.fakes.arxiv_server import FakeArxiv, Scripted, rss_feed
 from tests.fakes.openai_server import FakeOpenAI

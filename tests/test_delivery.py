@@ -17,8 +17,7 @@ from bot.telegram.adapter import TelegramAdapter
 from core.commands.core import Caller
 from core.deliver.due import due_at, published_at
 from core.deliver.worker import DeliveryWorker
-from core.models import ProfileView
-from storage.profiles import Identity
+from core.models import Identity, Profile
 from storage.tables import AnnouncementDay, Delivery
 from tests.conftest import DAY
 from tests.fakes.telegram_server import FakeTelegram
@@ -31,8 +30,8 @@ def at(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=UTC)
 
 
-def view(zone: str, time: str) -> ProfileView:
-    return ProfileView(id=1, name="u", criteria="x", keywords_require=[], keywords_exclude=[], authors=[],
+def view(zone: str, time: str) -> Profile:
+    return Profile(id=1, name="u", criteria="x", keywords_require=[], keywords_exclude=[], authors=[],
                        categories=[], top_n=10, min_relevance=1, min_novelty=1, timezone=zone,
                        delivery_time=time, paused=False)  # fmt: skip
 

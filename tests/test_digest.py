@@ -17,7 +17,7 @@ from core.digest.render_json import render_json
 from core.digest.render_markdown import render_markdown
 from core.digest.render_text import render_text
 from core.errors import NotFoundError
-from core.models import ProfileView
+from core.models import Profile
 from core.scoring.offline import OfflineScorer
 from storage import deliveries, profiles
 from storage import papers as paper_store
@@ -33,15 +33,16 @@ def loaded(app: App, listing_path: Path) -> App:
     return app
 
 
-def _profile(app: App, name: str = "alice", criteria: str = CRITERIA, **changes: object) -> ProfileView:
+def _profile(app: App, name: str = "alice", criteria: str = CRITERIA, **changes: object) -> Profile:
     with app.sessions() as session, session.begin():
         profile, _ = add_local_user(session, name, criteria=criteria, categories=["cs.LG", "cs.AI"])
         for key, value in changes.items():
             setattr(profile, key, value)
-        return profiles.to_view(profile)
+        profiles.save(session, profile)
+        return profile
 
 
-def _digest(app: App, view: ProfileView, day: dt.date = DAY, **kw: bool) -> Digest:
+def _digest(app: App, view: Profile, day: dt.date = DAY, **kw: bool) -> Digest:
     with app.sessions() as session, session.begin():
         return app.builder.build(session, view, day, **kw)
 

@@ -13,8 +13,8 @@ import pytest
 from bot.compose import App
 from bot.console import chat
 from core.digest.model import Digest
+from core.models import Identity
 from storage import profiles
-from storage.profiles import Identity
 
 TOPICS = {
     "graph": "graph neural networks pass messages between nodes and edges of molecular graphs",
@@ -76,7 +76,8 @@ def say(app: App, name: str, *lines: str, files: Path | None = None) -> str:
 
 def ranking(app: App, name: str) -> Digest:
     with app.sessions() as session, session.begin():
-        view = profiles.to_view(profiles.find(session, Identity("console", name)))  # type: ignore[arg-type]
+        view = profiles.find(session, Identity("console", name))
+        assert view is not None
         return app.builder.build(session, view, DAY2, ranked_all=True)
 
 

@@ -13,7 +13,6 @@ from bot.compose import App, build_app
 from bot.settings import Settings
 from core.accounts import add_local_user
 from core.digest.model import Digest
-from storage import profiles
 from storage.tables import LlmUsage, Score
 from tests.conftest import DAY, FIXTURES
 from tests.fakes.openai_server import FakeOpenAI, tokens
@@ -58,7 +57,7 @@ def digest_for(app: App, name: str = "alice", criteria: str = CRITERIA, **change
         for key, value in changes.items():
             setattr(profile, key, value)
         session.flush()
-        return app.builder.build(session, profiles.to_view(profile), DAY, ranked_all=True)
+        return app.builder.build(session, profile, DAY, ranked_all=True)
 
 
 def count(app: App, table: type) -> int:
@@ -350,7 +349,7 @@ def test_text_and_markdown_show_cost_and_scorer_notes(
             session, "alice", criteria=CRITERIA, categories=["cs.LG"], min_relevance=1, min_novelty=1
         )
         session.flush()
-        digest = app.builder.build(session, profiles.to_view(profile), DAY)
+        digest = app.builder.build(session, profile, DAY)
     u = digest.usage
     text = render_text(digest)
     cost_line = f"LLM gpt-4o-mini: {u.prompt_tokens} prompt + {u.completion_tokens} completion tokens"

@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from bot.cli import main
 from bot.compose import App
 from bot.settings import Settings
+from core.models import Identity
 from storage import deliveries, migrate, ratings
 from storage.engine import make_engine
-from storage.profiles import Identity, create
+from storage.profiles import create
 from storage.tables import Delivery
 
 

@@ -236,11 +236,12 @@ async def test_polling_and_command_menu(app: App, fake_telegram: FakeTelegram) -
 
 
 def _digest(app: App):  # type: ignore[no-untyped-def]
+    from core.models import Identity
     from storage import profiles
-    from storage.profiles import Identity
 
     with app.sessions() as session, session.begin():
-        view = profiles.to_view(profiles.find(session, Identity("telegram", str(ALICE))))  # type: ignore[arg-type]
+        view = profiles.find(session, Identity("telegram", str(ALICE)))
+        assert view is not None
         return app.builder.build(session, view, DAY)
 
 

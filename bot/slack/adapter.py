@@ -13,10 +13,8 @@ import asyncio
 import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -27,13 +25,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
-from bot.slack.installs import InstallationStore, StateStore
+from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
 from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
-from storage.profiles import Identity
+from core.models import Identity
 
 log = logging.getLogger(__name__)
 SCOPES = ["commands", "chat:write", "im:write", "files:write", "users:read"]
@@ -45,13 +43,6 @@ HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that nam
 INVALID_BUTTON = "This button is no longer valid."
 GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
         "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class OAuthConfig:
-    client_id: str
-    client_secret: str
-    engine: sqlalchemy.Engine
 
 
 def subject(workspace: str, platform_id: str) -> str:

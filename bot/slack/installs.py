@@ -8,6 +8,7 @@ definition) is kept only to check that the two still agree."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy
@@ -20,6 +21,15 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 BOTS_TABLE = "slack_bots"
 INSTALLATIONS_TABLE = "slack_installations"
 STATES_TABLE = "slack_oauth_states"
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """Serving many workspaces: the app's OAuth credentials and where installations are kept."""
+
+    client_id: str
+    client_secret: str
+    engine: sqlalchemy.Engine
 
 
 def slack_tables(metadata: sqlalchemy.MetaData) -> list[sqlalchemy.Table]:

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 from bot.buttons import ButtonSigner, Vote
 from core.digest.model import Digest, Entry
 from core.digest.render_text import cost_line, short_authors
-from core.models import Paper, ProfileView
+from core.models import Paper, Profile
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -169,7 +169,7 @@ def with_vote(
 HOME_ACTIONS = "home"  # action ids are home_<what>
 
 
-def home_view(profile: ProfileView | None, latest: list[Paper], latest_day: str | None) -> dict[str, Any]:
+def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | None) -> dict[str, Any]:
     """The App Home tab: the user's settings, quick changes and their latest digest."""
     if profile is None:
         blocks: list[Block] = [

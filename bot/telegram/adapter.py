@@ -34,7 +34,7 @@ from core.commands.core import Caller, CommandCore, Reply
 from core.commands.registry import COMMANDS
 from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
-from storage.profiles import Identity
+from core.models import Identity
 
 log = logging.getLogger(__name__)
 ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}

@@ -12,20 +12,19 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from core.commands import validate
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.errors import InputError, PaperbotError
 from core.learning import ratings
-from core.learning.votes import Vote
-from core.models import Paper, ProfileView
+from core.models import Identity, Paper, Profile, Vote
 from storage import deliveries, profiles
 from storage import papers as paper_store
-from storage.profiles import Identity
-from storage.tables import Profile
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Overview:
-    profile: ProfileView | None
+    profile: Profile | None
     latest_day: dt.date | None = None
     latest: list[Paper] = field(default_factory=list)
 
@@ -113,14 +112,14 @@ class CommandCore:
         """What a home screen shows: the profile and the papers of its latest digest."""
         with self._sessions() as session:
             profile = profiles.find(session, identity)
-            if profile is None or profile.id is None:
+            if profile is None:
                 return Overview(None)
             latest = deliveries.latest_sent(session, profile.id)
             if latest is None:
-                return Overview(profiles.to_view(profile))
+                return Overview(profile)
             found = paper_store.get_papers(session, latest.paper_ids)
             papers = [found[i] for i in latest.paper_ids if i in found]
-            return Overview(profiles.to_view(profile), latest.digest_date, papers)
+            return Overview(profile, latest.day, papers)
 
     def handle(self, caller: Caller, text: str) -> Reply:
         """The text door: one chat message, a slash command and its arguments."""

@@ -9,11 +9,10 @@ from core.commands.core import Context, Reply, cast_vote
 from core.digest.render_bibtex import render_bibtex
 from core.digest.render_text import render_text
 from core.errors import InputError
-from core.learning.votes import Vote
-from storage import deliveries, profiles
+from core.models import Direction, Paper, Vote
+from storage import deliveries
 from storage import papers as paper_store
 from storage import ratings as rating_store
-from storage.tables import Paper
 
 
 def digest(ctx: Context, args: str) -> Reply:
@@ -25,7 +24,7 @@ def digest(ctx: Context, args: str) -> Reply:
         if latest is None:
             raise InputError("No arXiv day has been ingested yet; try again after the next announcement.")
         day = latest
-    built = ctx.builder.build_and_record(ctx.session, profiles.to_view(profile), day)
+    built = ctx.builder.build_and_record(ctx.session, profile, day)
     return Reply(render_text(built), digest=built)
 
 
@@ -42,7 +41,7 @@ def _rate(ctx: Context, args: str, value: int) -> Reply:
     ids = args.split()
     if len(ids) != 1:
         raise InputError(f"Give one arXiv id: /{'up' if value > 0 else 'down'} 2506.01928")
-    return cast_vote(ctx, Vote(ids[0], value))
+    return cast_vote(ctx, Vote(ids[0], Direction.of(value)))
 
 
 def _liked(ctx: Context) -> list[Paper]:
@@ -55,7 +54,7 @@ def saved(ctx: Context, _args: str) -> Reply:
     liked = _liked(ctx)
     if not liked:
         return Reply("No saved papers yet: press 👍 on a paper (or /up <id>) to save it.")
-    lines = [f"{n}. {p.title} — https://arxiv.org/abs/{p.id}" for n, p in enumerate(liked, start=1)]
+    lines = [f"{n}. {p.title} — {p.url}" for n, p in enumerate(liked, start=1)]
     return Reply("Your 👍 papers:\n" + "\n".join(lines))
 
 
@@ -63,7 +62,7 @@ def export(ctx: Context, _args: str) -> Reply:
     liked = _liked(ctx)
     if not liked:
         return Reply("Nothing to export yet: press 👍 on papers you want to keep.")
-    text = render_bibtex(liked)
+    text = render_bibtex(liked, paper_store.announced_on(ctx.session, [p.id for p in liked]))
     return Reply(text, attachment=("paperbot-saved.bib", text.encode()))
 
 

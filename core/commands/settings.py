@@ -18,7 +18,7 @@ Rate papers with 👍/👎 and I learn what you like. /help lists every command.
 def start(ctx: Context, _args: str) -> Reply:
     if ctx.profile is not None:
         ctx.profile.active = True
-        profiles.touch(ctx.profile)
+        profiles.save(ctx.session, ctx.profile)
         return Reply("Welcome back! Your settings are as you left them; /topics shows your topics.")
     profiles.create(
         ctx.session, ctx.caller.identity, categories=ctx.default_categories, owner_id=ctx.caller.member
@@ -61,7 +61,7 @@ def topics(ctx: Context, args: str) -> Reply:
             f"Topics are limited to {validate.MAX_CRITERIA:,} characters; yours would be {len(new):,}."
         )
     profile.criteria = new
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply("Topics updated.\n" + _numbered(_topic_lines(new)))
 
 
@@ -106,7 +106,7 @@ def keywords(ctx: Context, args: str) -> Reply:
     if len(require) + len(exclude) > validate.MAX_KEYWORDS:
         raise InputError(f"At most {validate.MAX_KEYWORDS} keywords; remove some first.")
     profile.keywords_require, profile.keywords_exclude = require, exclude
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply(
         f"Keywords updated. Required: {', '.join(require) or '(none)'}; "
         f"excluded: {', '.join(exclude) or '(none)'}."
@@ -131,7 +131,7 @@ def authors(ctx: Context, args: str) -> Reply:
             raise InputError(f"You can follow at most {validate.MAX_AUTHORS} authors.")
         current.append(name)
     profile.authors = current
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     verb_done = "Now following" if verb == "add" else "No longer following"
     return Reply(
         f"{verb_done} {name}. Their papers come first in your digest."
@@ -145,7 +145,7 @@ def categories(ctx: Context, args: str) -> Reply:
         return Reply("Categories: " + (" ".join(ctx.require_profile().categories) or "(all)"))
     profile = ctx.editable_profile()
     profile.categories = validate.categories(args)
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply("Categories set to " + " ".join(profile.categories) + ".")
 
 
@@ -154,7 +154,7 @@ def top(ctx: Context, args: str) -> Reply:
         return Reply(f"Your digest shows at most {ctx.require_profile().top_n} papers.")
     profile = ctx.editable_profile()
     profile.top_n = validate.integer(args, name="The number of papers", low=1, high=50)
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply(f"Your digest will show at most {profile.top_n} papers.")
 
 
@@ -169,7 +169,7 @@ def threshold(ctx: Context, args: str) -> Reply:
     relevance = validate.integer(parts[0], name="Relevance", low=1, high=10)
     novelty = validate.integer(parts[1], name="Novelty", low=1, high=10)
     profile.min_relevance, profile.min_novelty = relevance, novelty
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply(f"Thresholds set: relevance ≥ {relevance}, novelty ≥ {novelty}.")
 
 
@@ -179,7 +179,7 @@ def time(ctx: Context, args: str) -> Reply:
         return Reply(f"Your digest arrives at {p.delivery_time} ({p.timezone}).")
     profile = ctx.editable_profile()
     profile.delivery_time = validate.clock_time(args)
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply(f"Your digest will arrive at {profile.delivery_time} ({profile.timezone}).")
 
 
@@ -188,19 +188,19 @@ def tz(ctx: Context, args: str) -> Reply:
         return Reply(f"Your time zone is {ctx.require_profile().timezone}.")
     profile = ctx.editable_profile()
     profile.timezone = validate.timezone(args)
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply(f"Time zone set to {profile.timezone}; digests arrive at {profile.delivery_time} there.")
 
 
 def pause(ctx: Context, _args: str) -> Reply:
     profile = ctx.editable_profile()
     profile.paused = True
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply("Digests paused. Send /resume to get them again.")
 
 
 def resume(ctx: Context, _args: str) -> Reply:
     profile = ctx.editable_profile()
     profile.paused = False
-    profiles.touch(profile)
+    profiles.save(ctx.session, profile)
     return Reply("Digests resumed.")

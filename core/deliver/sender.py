@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.digest.model import Digest
-from storage.profiles import Identity
+from core.models import Identity
 
 
 class Unreachable(Exception):

@@ -18,20 +18,19 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.accounts import set_reachable
 from core.deliver.due import is_due
 from core.deliver.sender import Progress, Sender, Unreachable
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
-from core.models import ProfileView
+from core.models import Claim, Identity, Profile
 from storage import deliveries, profiles
 from storage import papers as paper_store
-from storage.deliveries import Claim
-from storage.profiles import Identity
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,7 +48,7 @@ class TickReport:
 class Job:
     claim: Claim
     identity: Identity
-    view: ProfileView
+    view: Profile
 
 
 def _utc_now() -> dt.datetime:
@@ -124,7 +123,7 @@ class DeliveryWorker:
                 assert row.id is not None
                 if not (row.criteria.strip() or row.authors):
                     continue  # nothing to match yet: no digest rather than noise
-                view = profiles.to_view(row)
+                view = row
                 if have is None:
                     claim = (
                         deliveries.claim_new(session, profile_id=row.id, day=day, now=now)
@@ -132,7 +131,7 @@ class DeliveryWorker:
                         else None
                     )
                 else:  # a failed delivery whose retry time has come
-                    claim = deliveries.claim_retry(session, have.id or 0, now=now)
+                    claim = deliveries.claim_retry(session, have, now=now)
                 if claim is not None:
                     jobs.append(Job(claim, profiles.identity_of(row), view))
             return day, jobs

@@ -7,22 +7,30 @@ kept per day, so building thousands of digests reads the day once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlmodel import Session
 
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
 from core.errors import NotFoundError
 from core.learning.learner import Learner
-from core.models import Paper, ProfileView
+from core.learning.model import Adjustment
+from core.models import DayStatus, DigestStatus, Paper, Profile
 from core.scoring.daily import fresh_papers
+from core.scoring.ranking import ScoredBatch
 from core.scoring.service import ScoringService
 from core.scoring.text import stems
 from storage import deliveries
 from storage import papers as paper_store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,57 +49,85 @@ class DayData:
         return self._mentions[key]
 
 
+@dataclass
+class Inputs:
+    """Everything one profile's digest of a day is ranked from, read from storage in one pass."""
+
+    data: DayData
+    seen: set[str]  # papers shown in digests of earlier days
+    authored: np.ndarray  # per paper of the day: written by an author the profile follows
+    scored: ScoredBatch
+    adjustment: Adjustment | None = None  # what the profile's ratings add; None without ratings
+
+
 class DigestBuilder:
     def __init__(
         self, *, scoring: ScoringService, learner: Learner | None = None, cached_days: int = 3
     ) -> None:
-        """`learner` re-ranks by each user's ratings; without one, digests follow the criteria alone."""
         self.scoring = scoring
         self.learner = learner
         self._days: OrderedDict[tuple[dt.date, dt.datetime | None], DayData] = OrderedDict()
         self._cached_days = cached_days
 
-    def build(
-        self, session: Session, profile: ProfileView, day: dt.date, *, ranked_all: bool = False
-    ) -> Digest:
+    def build(self, session: Session, profile: Profile, day: dt.date, *, ranked_all: bool = False) -> Digest:
         """The digest of `day`; `ranked_all` lists every scanned paper in rank order instead."""
         info = paper_store.day_info(session, day)
         if info is None:
             raise NotFoundError(
                 f"no announcement of {day.isoformat()} has been ingested; run `paperbot ingest` first"
             )
-        if info.status == "quiet":
-            return Digest(day=day, user=profile.name, status="quiet", scorer=self.scoring.label)
-        data = self._day(session, day, info.ingested_at)
-        wanted = set(profile.categories)
-        in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
+        if info.status == DayStatus.QUIET:
+            return Digest(day=day, user=profile.name, status=DigestStatus.QUIET, scorer=self.scoring.label)
+        inputs = self._load(session, profile, day, info.ingested_at)
+        return self._rank(profile, day, inputs, ranked_all=ranked_all)
+
+    def build_and_record(self, session: Session, profile: Profile, day: dt.date) -> Digest:
+        """The digest a reader is shown, recorded as sent so its papers never come again."""
+        digest = self.build(session, profile, day)
+        if digest.status == DigestStatus.DIGEST:
+            deliveries.record_sent(
+                session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
+            )
+        return digest
+
+    def _load(self, session: Session, profile: Profile, day: dt.date, version: dt.datetime | None) -> Inputs:
+        """Every read a digest needs (and the scoring of papers not yet cached), in one place."""
+        data = self._day(session, day, version)
         seen = deliveries.delivered_before(session, profile_id=profile.id, day=day)
-        scope = np.array(
-            [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
-        )
-        fresh = np.array([p.id not in seen for p in data.papers], dtype=bool)
-        authored = np.array(
-            [bool(profile.authors) and author_matches(profile.authors, p.authors) for p in data.papers],
-            dtype=bool,
-        )
-        followed = [p.id for p, hit in zip(data.papers, authored, strict=True) if hit]
+        authored = np.zeros(len(data.papers), dtype=bool)
+        if profile.authors:  # matched once here; the selection pins the same papers
+            authored[:] = [author_matches(profile.authors, p.authors) for p in data.papers]
+        followed = [data.papers[i].id for i in np.flatnonzero(authored)]
         scored = self.scoring.scores_for(
             session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
         )
-        adjustment = self.learner.adjustment(session, profile.id, data.papers, day) if self.learner else None
+        adjustment = None
+        if self.learner is not None:
+            adjustment = self.learner.adjustment(session, profile.id, data.papers, day)
+        return Inputs(data=data, seen=seen, authored=authored, scored=scored, adjustment=adjustment)
+
+    def _rank(self, profile: Profile, day: dt.date, inputs: Inputs, *, ranked_all: bool) -> Digest:
+        """The pure part: the profile's rules over what `_load` read; no storage from here on."""
+        data, scored = inputs.data, inputs.scored
+        wanted = set(profile.categories)
+        in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
+        scope = np.array(
+            [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
+        )
+        fresh = np.array([p.id not in inputs.seen for p in data.papers], dtype=bool)
         selection = select(
             profile,
             scored.ranking,
             candidates=scope & fresh,
             mentions=data.mentions,
-            adjustment=adjustment,
-            authored=authored,
+            adjustment=inputs.adjustment,
+            authored=inputs.authored,
         )
         entries = selection.ranked() if ranked_all else selection.entries
         return Digest(
             day=day,
             user=profile.name,
-            status="digest" if entries else "empty",
+            status=DigestStatus.DIGEST if entries else DigestStatus.EMPTY,
             scorer=_scorer_label(self.scoring.label, entries),
             totals=Totals(arxiv=len(in_scope), scanned=int(scope.sum()), relevant=selection.relevant),
             usage=scored.usage,
@@ -99,15 +135,6 @@ class DigestBuilder:
             closest=[] if ranked_all else selection.closest,
             notes=scored.notes,
         )
-
-    def build_and_record(self, session: Session, profile: ProfileView, day: dt.date) -> Digest:
-        """The digest a reader is shown, recorded as sent so its papers never come again."""
-        digest = self.build(session, profile, day)
-        if digest.status == "digest":
-            deliveries.record_sent(
-                session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
-            )
-        return digest
 
     def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:
         key = (day, version)

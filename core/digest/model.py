@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from core.learning.explain import resembles
-from core.models import Paper, PaperScore, Usage
+from core.models import DigestStatus, Paper, PaperScore, Reason, Usage
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     paper: Paper
     score: PaperScore
-    reason: str  # author match | criteria | feedback
+    reason: Reason
     boost: float = 0.0  # relevance points the user's ratings add (or take away)
     like: str | None = None  # the title of a liked paper this one resembles
 
@@ -24,7 +24,7 @@ class Entry:
     @property
     def explanation(self) -> str:
         """The comment, and when ratings moved the paper up, which liked paper it resembles."""
-        if self.reason == "feedback" and self.like:
+        if self.reason == Reason.FEEDBACK and self.like:
             return resembles(self.score.comment, self.like)
         return self.score.comment
 
@@ -43,7 +43,7 @@ class Digest:
 
     day: dt.date
     user: str
-    status: str
+    status: DigestStatus
     scorer: str = "offline"
     totals: Totals = field(default_factory=Totals)
     usage: Usage = field(default_factory=Usage)

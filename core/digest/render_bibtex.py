@@ -5,42 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+
+from core.models import Paper
 
 
-class Citable(Protocol):
-    """What an entry needs of a paper; `announced_on` dates old-style ids (hep-th/9901001)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def authors(self) -> Sequence[str]: ...
-    @property
-    def categories(self) -> Sequence[str]: ...
-    @property
-    def primary_category(self) -> str: ...
-    @property
-    def announced_on(self) -> dt.date: ...
+def render_bibtex(papers: Sequence[Paper], announced: Mapping[str, dt.date] | None = None) -> str:
+    """`announced` (paper id → announcement day) dates old-style ids such as hep-th/9901001,
+    whose number carries no year."""
+    return "\n".join(_entry(p, (announced or {}).get(p.id)) for p in papers)
 
 
-def render_bibtex(papers: Sequence[Citable]) -> str:
-    return "\n".join(_entry(p) for p in papers)
-
-
-def _entry(paper: Citable) -> str:
-    year = 2000 + int(paper.id[:2]) if re.match(r"^\d{4}\.", paper.id) else paper.announced_on.year
+def _entry(paper: Paper, announced_on: dt.date | None) -> str:
+    if re.match(r"^\d{4}\.", paper.id):
+        year: int | None = 2000 + int(paper.id[:2])
+    else:
+        year = announced_on.year if announced_on is not None else None
     authors = " and ".join(_last_first(a) for a in paper.authors)
     fields = [
         ("title", "{" + _escape(paper.title) + "}"),
         ("author", _escape(authors)),
-        ("year", str(year)),
+        ("year", "" if year is None else str(year)),
         ("eprint", paper.id),
         ("archivePrefix", "arXiv"),
         ("primaryClass", paper.primary_category or (paper.categories or [""])[0]),
-        ("url", f"https://arxiv.org/abs/{paper.id}"),
+        ("url", paper.url),
     ]
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields if value)
     return f"@misc{{arXiv:{paper.id},\n{body}\n}}\n"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from core.digest.model import Digest, Entry
-from core.models import ProfileView
+from core.models import DigestStatus, Profile, Reason
 
 
-def render_markdown(digest: Digest, profile: ProfileView | None = None) -> str:
+def render_markdown(digest: Digest, profile: Profile | None = None) -> str:
     day = digest.day.isoformat()
     out = [f"# Personalized Daily ArXiv Papers {day}", ""]
-    if digest.status == "quiet":
+    if digest.status == DigestStatus.QUIET:
         out.append("No arXiv announcement on this day (weekend or holiday): nothing to read.")
         return "\n".join(out) + "\n"
     out += _usage_table(digest)
@@ -24,7 +24,7 @@ def render_markdown(digest: Digest, profile: ProfileView | None = None) -> str:
     ]
     out += [f"*Scorer: {digest.scorer}.*" + "".join(f" {n}" for n in digest.notes), ""]
     entries = digest.entries
-    if digest.status == "empty":
+    if digest.status == DigestStatus.EMPTY:
         out += ["No paper passed your thresholds today; the three closest follow.", ""]
         entries = digest.closest
     out += ["**Table of contents with paper titles:**", ""]
@@ -73,9 +73,9 @@ def _section(n: int, e: Entry) -> list[str]:
         f"**ArXiv ID:** {p.id}", "",
         f"**Authors:** {', '.join(p.authors)}", "",
         f"**Abstract:** {p.abstract}", "",
-        f"**Comment:** {'Author match' if e.reason == 'author match' else e.explanation}", "",
+        f"**Comment:** {'Author match' if e.reason == Reason.AUTHOR_MATCH else e.explanation}", "",
     ]  # fmt: skip
-    if e.reason != "author match":
+    if e.reason != Reason.AUTHOR_MATCH:
         lines += [f"**Relevance:** {s.relevance}", f"**Novelty:** {s.novelty}", ""]
     return [*lines, "---", ""]
 

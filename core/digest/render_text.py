@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.digest.model import Digest, Entry
+from core.models import DigestStatus
 
 
 def short_authors(authors: tuple[str, ...] | list[str], limit: int = 4) -> str:
@@ -23,7 +24,7 @@ def cost_line(digest: Digest) -> str | None:
 
 def render_text(digest: Digest) -> str:
     day = digest.day.isoformat()
-    if digest.status == "quiet":
+    if digest.status == DigestStatus.QUIET:
         return f"{day}: no arXiv announcement that day (weekend or holiday), so no digest."
     t = digest.totals
     lines = [
@@ -33,7 +34,7 @@ def render_text(digest: Digest) -> str:
     if line := cost_line(digest):
         lines.append(line)
     lines.extend(f"Note: {n}" for n in digest.notes)
-    if digest.status == "empty":
+    if digest.status == DigestStatus.EMPTY:
         lines += ["", "Nothing passed your thresholds today. The closest papers were:"]
         shown = digest.closest
     else:

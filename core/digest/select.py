@@ -15,7 +15,7 @@ import numpy as np
 
 from core.digest.model import Entry
 from core.learning.explain import ranked_up_by_ratings
-from core.models import ProfileView
+from core.models import Profile, Reason
 from core.scoring.ranking import Ranking
 from core.scoring.text import stems
 
@@ -62,7 +62,7 @@ class Selection:
 
 
 def select(
-    profile: ProfileView,
+    profile: Profile,
     ranking: Ranking,
     *,
     candidates: np.ndarray,
@@ -72,16 +72,14 @@ def select(
 ) -> Selection:
     """Apply the profile's rules to the papers marked in `candidates` (a boolean mask);
     `adjustment` adds the relevance points learned from the user's ratings; `authored` marks
-    the papers by a followed author when the caller has matched them already."""
+    papers by followed authors when the caller has matched them already (else matched here)."""
     papers = ranking.papers
     boost = adjustment.points if adjustment is not None else np.zeros(len(papers))
     pinned = np.zeros(len(papers), dtype=bool)
-    if authored is not None:
+    if profile.authors:
+        if authored is None:
+            authored = np.array([author_matches(profile.authors, p.authors) for p in papers], dtype=bool)
         pinned = candidates & authored
-    elif profile.authors:
-        pinned = candidates & np.array(
-            [author_matches(profile.authors, p.authors) for p in papers], dtype=bool
-        )
     kept = candidates & ~pinned
     for word in profile.keywords_exclude:
         kept &= ~mentions(word)
@@ -116,7 +114,7 @@ def select(
     )
 
 
-def _reason(pinned: bool, boost: float) -> str:
+def _reason(pinned: bool, boost: float) -> Reason:
     if pinned:
-        return "author match"
-    return "feedback" if ranked_up_by_ratings(boost) else "criteria"
+        return Reason.AUTHOR_MATCH
+    return Reason.FEEDBACK if ranked_up_by_ratings(boost) else Reason.CRITERIA

@@ -12,15 +12,18 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlmodel import Session
 
 from core.embeddings import DayVectors, Embedder, paper_text
 from core.errors import PaperbotError
 from core.models import Criteria, Paper, Usage
 from storage import usage as usage_store
 from storage import vectors as vector_store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,16 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Protocol
 
 from core.errors import InputError
 from core.ingest.listing import read_listing
 from core.ingest.rss import FeedDay
+from core.models import DayStatus
 from storage import papers as store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ class PaperSource(Protocol):
 @dataclass
 class IngestReport:
     day: dt.date
-    status: str  # announced | quiet
+    status: DayStatus
     listed: int
     added: int
     updated: int
@@ -50,7 +52,7 @@ class Ingestor:
             saved = store.save_day(session, day=day, entries=listing.entries, categories=cats, source="file")
         return IngestReport(
             day=day,
-            status="announced",
+            status=DayStatus.ANNOUNCED,
             listed=saved.listed,
             added=saved.added,
             updated=saved.updated,
@@ -71,13 +73,13 @@ class Ingestor:
         with self._sessions() as session, session.begin():
             if not feed.entries:
                 store.record_quiet_day(session, day=feed_day, categories=categories)
-                return IngestReport(day=feed_day, status="quiet", listed=0, added=0, updated=0)
+                return IngestReport(day=feed_day, status=DayStatus.QUIET, listed=0, added=0, updated=0)
             saved = store.save_day(
                 session, day=feed_day, entries=feed.entries, categories=categories, source="rss"
             )
         return IngestReport(
             day=feed_day,
-            status="announced",
+            status=DayStatus.ANNOUNCED,
             listed=saved.listed,
             added=saved.added,
             updated=saved.updated,

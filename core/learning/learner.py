@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlmodel import Session
 
 from core.embeddings.store import VectorStore
 from core.errors import PaperbotError
@@ -20,6 +20,9 @@ from core.learning.model import CORPUS_LIMIT, Adjustment, Dense, Preferences
 from core.models import Paper
 from storage import papers as paper_store
 from storage import ratings as rating_store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from core.errors import NotFoundError
-from core.learning.votes import Vote
-from core.models import split_version
+from core.models import Paper, Vote, split_version
+from storage import papers as paper_store
 from storage import ratings as store
-from storage.tables import Paper
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 
@@ -26,7 +27,8 @@ def normalise_id(raw: str) -> str:
 
 def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]:
     """Record a vote on a stored paper; returns the paper and whether the vote changed."""
-    paper = session.get(Paper, normalise_id(vote.paper_id))
+    paper_id = normalise_id(vote.paper_id)
+    paper = paper_store.get_papers(session, [paper_id]).get(paper_id)
     if paper is None:
         raise NotFoundError(f"paper {vote.paper_id} is not in the database (ingest its day first)")
     changed = store.set_rating(session, profile_id=profile_id, paper_id=paper.id, value=vote.value)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from core.errors import NotFoundError
 from core.models import FRESH_TYPES, Criteria, Paper, ProfileView
 from core.scoring.criteria import fingerprint
 from core.scoring.service import ScoringService
 from storage import papers as paper_store
-from storage.profiles import active_views as active_profiles
+from storage.profiles import active as active_profiles
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 __all__ = ["DailyReport", "active_profiles", "day_papers", "distinct_criteria", "fresh_papers"]
 

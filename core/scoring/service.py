@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from core.embeddings import DayVectors
 from core.embeddings.store import VectorStore
@@ -22,6 +21,9 @@ from core.scoring.criteria import fingerprint
 from core.scoring.ranking import FALLBACK, Ranking, ScoredBatch
 from storage import scores as store
 from storage import usage as usage_store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 class ScoringService:

@@ -15,18 +15,18 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
-from core.models import Criteria, Paper, PaperScore
+from core.models import BatchState, Criteria, Paper, PaperScore, Submission
 from core.scoring.llm.answer import parse_answer
 from core.scoring.llm.pricing import usage_from_dict
 from core.scoring.llm.scorer import LlmScorer
 from core.scoring.ranking import Ranking
 from core.scoring.service import ScoringService
 from storage import batches as batch_store
-from storage.tables import LlmBatch
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 BATCH_DISCOUNT = 0.5
@@ -139,16 +139,16 @@ class BatchScoring:
         return None if running else report
 
     def _settle(
-        self, session: Session, row: LlmBatch, status: Any, papers: Sequence[Paper], report: BatchReport
+        self, session: Session, row: Submission, status: Any, papers: Sequence[Paper], report: BatchReport
     ) -> None:
         if status.status != DONE or not status.output_file_id:
             log.warning("batch %s is %s; scoring synchronously instead", row.batch_id, status.status)
-            batch_store.finish(row, "abandoned")
+            batch_store.finish(session, row, BatchState.ABANDONED)
             report.abandoned = True
             return
         output = self.scorer.client.files.content(status.output_file_id).text
         report.scored += self._store(session, row.day, papers, row.requests, output)
-        batch_store.finish(row, "collected")
+        batch_store.finish(session, row, BatchState.COLLECTED)
 
     def _wait(self, batch_id: str, deadline: dt.datetime):  # type: ignore[no-untyped-def]
         client = self.scorer.client
