@@ -25,7 +25,7 @@ from core.ingest.service import Ingestor, PaperSource
 from core.preferences import Preferences
 from core.scoring import Scorer, get_scorer
 from core.scoring.service import ScoringService
-from core.settings import Settings
+from core.settings import DEFAULT_DATABASE_URL, Settings
 from storage import engine as storage_engine
 from storage import migrate
 
@@ -119,6 +119,9 @@ def build_app(
     scorer: Scorer | None = None,
     upgrade_schema: bool = True,
 ) -> App:
+    storage_engine.refuse_ephemeral_sqlite(
+        settings.database_url, default_url=DEFAULT_DATABASE_URL, persistent_disk=settings.persistent_disk
+    )
     engine = storage_engine.make_engine(settings.database_url)
     if upgrade_schema:
         migrate.upgrade(engine)

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.bulk import insert_ignoring_duplicates
 from storage.tables import Delivery, Profile
 
 
@@ -127,12 +128,14 @@ def latest_sent(session: Session, profile_id: int) -> Delivery | None:
 
 def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> Delivery:
     """Mark the digest of `day` as delivered with these papers (re-sending updates it)."""
+    fresh = Delivery(profile_id=profile_id, digest_date=day, attempts=0)
+    insert_ignoring_duplicates(session, Delivery, [fresh.model_dump(exclude={"id"})])
     row = session.exec(
-        select(Delivery).where(Delivery.profile_id == profile_id, Delivery.digest_date == day)
-    ).first()
-    if row is None:
-        row = Delivery(profile_id=profile_id, digest_date=day)
-        session.add(row)
+        select(Delivery)
+        .where(Delivery.profile_id == profile_id, Delivery.digest_date == day)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     row.state = "sent"
     row.paper_ids = list(paper_ids)
     row.attempts += 1
