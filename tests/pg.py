@@ -57,13 +57,13 @@ def _drop(name: str) -> None:
 
 
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """A new migrated database's URL; dropped (with any connection left open) afterwards."""
-    template = _template_name()
+def fresh_database(*, migrated: bool = True) -> Iterator[str]:
+    """A new (migrated) database's URL; dropped, with any connection left open, afterwards."""
+    template = f' TEMPLATE "{_template_name()}"' if migrated else ""
     name = f"paperbot_test_{uuid.uuid4().hex[:12]}"
     admin = _admin()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
     admin.dispose()
     try:
         yield _url(name)

@@ -1,7 +1,8 @@
-"""Storage on a temp SQLite file: pragmas, migrations, the constraints the core relies on."""
+"""Storage on the test database (SQLite, or PostgreSQL): pragmas, migrations, the constraints the core relies on."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -15,8 +16,10 @@ from storage import deliveries, feedback, migrate
 from storage.engine import make_engine
 from storage.profiles import Identity, create
 from storage.tables import Delivery
+from tests import pg
 
 
+@pytest.mark.sqlite_only
 def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(app: App) -> None:
     for _ in range(2):
         with app.engine.connect() as conn:
@@ -42,12 +45,18 @@ def test_migrations_create_every_table_and_are_idempotent(app: App) -> None:
     assert migrate.upgrade(app.engine) is False
 
 
-def test_db_upgrade_command(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    head = migrate.head_revision(make_engine(env.database_url))
-    assert main(["db", "upgrade"]) == 0
-    assert f"schema upgraded to {head}" in capsys.readouterr().out
-    assert main(["db", "upgrade"]) == 0
-    assert f"schema is up to date ({head})" in capsys.readouterr().out
+def test_db_upgrade_command(
+    env: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with contextlib.ExitStack() as stack:
+        if pg.SERVER_URL:  # the test's database is migrated already: start from an empty one
+            url = stack.enter_context(pg.fresh_database(migrated=False))
+            monkeypatch.setenv("DATABASE_URL", url)
+        head = migrate.head_revision()
+        assert main(["db", "upgrade"]) == 0
+        assert f"schema upgraded to {head}" in capsys.readouterr().out
+        assert main(["db", "upgrade"]) == 0
+        assert f"schema is up to date ({head})" in capsys.readouterr().out
 
 
 def test_postgres_urls_are_normalised() -> None:

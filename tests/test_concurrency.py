@@ -1,0 +1,75 @@
+"""The same command run by several processes at once: every one succeeds and the database
+holds what one run leaves (the CLI processes are real, on the test database)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import col, func, select
+
+from core.bootstrap import App, build_app
+from core.settings import Settings
+from storage.tables import Announcement, AnnouncementDay, Delivery, Paper
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DAY = "2025-06-03"
+
+
+def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _all(tmp_path: Path, count: int, *args: str) -> list[tuple[int, str, str]]:
+    started = [_start(tmp_path, *args) for _ in range(count)]
+    finished = []
+    for proc in started:
+        out, err = proc.communicate(timeout=120)
+        finished.append((proc.returncode, out, err))
+    return finished
+
+
+def _day_rows(app: App) -> tuple[int, int, int, str]:
+    with app.sessions() as session:
+        papers = session.exec(select(func.count()).select_from(Paper)).one()
+        listed = session.exec(select(func.count()).select_from(Announcement)).one()
+        day = session.exec(select(AnnouncementDay)).one()
+        return int(papers), int(listed), day.entries, day.status
+
+
+def test_parallel_ingests_and_digests_all_succeed_with_the_rows_of_one(
+    env: Settings, tmp_path: Path, listing_path: Path
+) -> None:
+    app = build_app(env)  # the schema exists before the race, as after `paperbot db upgrade`
+    records = len(listing_path.read_text().splitlines())
+
+    ingests = _all(tmp_path, 4, "ingest", "--file", str(listing_path), "--date", DAY)
+    assert [code for code, _, _ in ingests] == [0, 0, 0, 0], [err for _, _, err in ingests]
+    assert all(err == "" for _, _, err in ingests)
+    assert _day_rows(app) == (records, records, records, "announced")
+
+    added = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "user", "add", "alice", "--topics-file", str(FIXTURES / "criteria.md")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    digests = _all(tmp_path, 3, "digest", "--user", "alice", "--date", DAY, "--format", "json")
+    assert [code for code, _, _ in digests] == [0, 0, 0], [err for _, _, err in digests]
+    sent = [[e["id"] for e in json.loads(out)["papers"]] for _, out, _ in digests]
+    assert sent[0] and sent[0] == sent[1] == sent[2]
+    with app.sessions() as session:
+        rows = session.exec(select(Delivery)).all()
+        assert len(rows) == 1
+        assert rows[0].state == "sent" and rows[0].paper_ids == sent[0] and rows[0].attempts == 3
+        assert session.exec(select(func.count()).select_from(Paper).where(col(Paper.version) > 0)).one() == records
+    app.engine.dispose()
