@@ -36,7 +36,8 @@ def save_day(
     unique = _dedupe(entries)
     # The day row first: on SQLite this write takes the database's write lock at once, and on
     # PostgreSQL a second ingest of the same day waits here for the first to commit.
-    insert_ignoring_duplicates(session, AnnouncementDay, [AnnouncementDay(day=day, source=source).model_dump()])
+    first = AnnouncementDay(day=day, source=source)
+    insert_ignoring_duplicates(session, AnnouncementDay, [first.model_dump()])
     rows = _papers_by_id(session, unique)
     fresh = [entry for entry in unique.values() if entry.paper.id not in rows]
     insert_ignoring_duplicates(session, PaperRow, [_new_row(entry, day).model_dump() for entry in fresh])

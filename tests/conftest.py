@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests import pg
-
 from core.bootstrap import App, build_app
 from core.settings import Settings
+from tests import pg
 from tests.fakes.arxiv_server import FakeArxiv
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -98,7 +98,8 @@ def test_the_default_sqlite_file_is_refused_on_an_ephemeral_platform(
 def test_only_the_default_file_on_a_known_platform_is_refused() -> None:
     default = Settings.model_fields["database_url"].default
     refuse_ephemeral_sqlite(default, default_url=default, persistent_disk=False, environ={})
-    refuse_ephemeral_sqlite("postgresql://h/x", default_url=default, persistent_disk=False, environ={"DYNO": "1"})
+    elsewhere = "postgresql://h/x"
+    refuse_ephemeral_sqlite(elsewhere, default_url=default, persistent_disk=False, environ={"DYNO": "1"})
 
 
 def test_a_read_only_database_is_one_line_without_sql(
@@ -118,7 +119,7 @@ def test_a_read_only_database_is_one_line_without_sql(
     err = capsys.readouterr().err
     assert err.startswith("paperbot: error: ") and "internal" not in err, err
     assert ("readonly" in err or "read-only" in err) and err.count("\n") == 1
-    assert "INSERT" not in err and "abstract" not in err and "[SQL" not in err
+    assert "VALUES" not in err and "abstract" not in err and "[SQL" not in err
 
 
 def test_an_integrity_error_is_described_without_its_parameters(app: App) -> None:

@@ -1,4 +1,5 @@
-"""Storage on the test database (SQLite, or PostgreSQL): pragmas, migrations, the constraints the core relies on."""
+"""Storage on the test database (SQLite or PostgreSQL): pragmas, migrations, the constraints
+the core relies on."""
 
 from __future__ import annotations
 
