@@ -124,4 +124,4 @@ def recover_expired(session: Session, *, now: dt.datetime) -> int:
 
 def owners(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
     rows = session.exec(select(Delivery.id, Delivery.owner).where(col(Delivery.id).in_(list(ids))))
-    return {int(i): o for i, o in rows}
+    return {int(i or 0): o for i, o in rows}

@@ -3,16 +3,21 @@ holds what one run leaves (the CLI processes are real, on the test database)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlmodel import func, select
 
 from core.bootstrap import App, build_app
+from core.commands.core import Caller, Reply
 from core.settings import Settings
+from storage.profiles import Identity
 from storage.tables import Announcement, AnnouncementDay, Delivery, Paper
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -72,3 +77,27 @@ def test_parallel_ingests_and_digests_all_succeed_with_the_rows_of_one(
         assert len(rows) == 1
         assert rows[0].state == "sent" and rows[0].paper_ids == sent[0] and rows[0].attempts == 3
     app.engine.dispose()
+
+
+def test_two_digest_commands_at_once_both_answer_with_the_digest(app: App, listing_path: Path) -> None:
+    """Chat users double-tap: both replies are the digest, never "Something went wrong"."""
+    app.ingestor.ingest_file(listing_path, day=dt.date(2025, 6, 3))
+    criteria = (FIXTURES / "criteria.md").read_text()
+    replies = []
+    for round_ in range(6):
+        caller = Caller(Identity("console", f"racer{round_}"))
+        assert app.commands.handle(caller, "/start").ok
+        assert app.commands.handle(caller, f"/topics set {criteria}").ok
+        start = threading.Barrier(2)
+
+        def tap(caller: Caller = caller, start: threading.Barrier = start) -> Reply:
+            start.wait()
+            return app.commands.handle(caller, f"/digest {DAY}")
+
+        with ThreadPoolExecutor(2) as pool:
+            pair = list(pool.map(lambda _: tap(), range(2)))
+        replies += pair
+        assert all(r.ok for r in pair), [r.text for r in pair]
+        assert pair[0].text == pair[1].text
+    with app.sessions() as session:
+        assert len(session.exec(select(Delivery)).all()) == 6

@@ -12,7 +12,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def _pins() -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#") and "==" in line:
             name, version = line.split("==")
