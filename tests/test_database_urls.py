@@ -4,6 +4,7 @@ and the default SQLite file is refused where the disk does not survive a restart
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import pytest
@@ -68,14 +69,20 @@ def test_a_percent_encoded_password_reaches_postgresql(monkeypatch: pytest.Monke
 
 
 def test_an_unreachable_server_is_one_line_without_the_password(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", "postgres://u:hunter%402@127.0.0.1:9/x?connect_timeout=2")
     assert main(["status"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("paperbot: error: the database cannot be used right now:")
     assert err.count("\n") == 1 and "hunter" not in err and "SELECT" not in err
+    assert main(["-v", "status"]) == 1  # verbose: still no password in any log line
+    assert "hunter" not in caplog.text + capsys.readouterr().err
 
 
 @pytest.mark.parametrize("platform", ["DYNO", "RENDER", "RAILWAY_ENVIRONMENT", "FLY_APP_NAME"])
