@@ -3,6 +3,7 @@ holds what one run leaves (the CLI processes are real, on the test database)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -12,6 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlmodel import func, select
 
 from core.bootstrap import App, build_app
@@ -19,6 +21,7 @@ from core.commands.core import Caller, Reply
 from core.settings import Settings
 from storage.profiles import Identity
 from storage.tables import Announcement, AnnouncementDay, Delivery, Paper
+from tests import pg
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DAY = "2025-06-03"
@@ -53,14 +56,22 @@ def _day_rows(app: App) -> tuple[int, int, int, str]:
 
 
 def test_parallel_ingests_and_digests_all_succeed_with_the_rows_of_one(
-    env: Settings, tmp_path: Path, listing_path: Path
+    env: Settings, tmp_path: Path, listing_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = build_app(env)  # the schema exists before the race, as after `paperbot db upgrade`
-    records = len(listing_path.read_text().splitlines())
+    with contextlib.ExitStack() as stack:
+        if pg.SERVER_URL:  # an empty database: the four processes also race to create the schema
+            url = stack.enter_context(pg.fresh_database(migrated=False))
+            monkeypatch.setenv("DATABASE_URL", url)
+            env = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        _race(env, tmp_path, listing_path)
 
+
+def _race(env: Settings, tmp_path: Path, listing_path: Path) -> None:
+    records = len(listing_path.read_text().splitlines())
     ingests = _all(tmp_path, 4, "ingest", "--file", str(listing_path), "--date", DAY)
     assert [code for code, _, _ in ingests] == [0, 0, 0, 0], [err for _, _, err in ingests]
     assert all(err == "" for _, _, err in ingests)
+    app = build_app(env, upgrade_schema=False)
     assert _day_rows(app) == (records, records, records, "announced")
 
     added = subprocess.run(
