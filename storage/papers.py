@@ -39,7 +39,8 @@ def save_day(
     first = AnnouncementDay(day=day, source=source)
     insert_ignoring_duplicates(session, AnnouncementDay, [first.model_dump()])
     rows = _papers_by_id(session, unique)
-    fresh = [entry for entry in unique.values() if entry.paper.id not in rows]
+    # In id order, so two ingests of different days that share papers lock them in one order.
+    fresh = sorted((e for e in unique.values() if e.paper.id not in rows), key=lambda e: e.paper.id)
     insert_ignoring_duplicates(session, PaperRow, [_new_row(entry, day).model_dump() for entry in fresh])
     report.added = len(fresh)
     for entry in unique.values():
@@ -50,7 +51,7 @@ def save_day(
     session.flush()
     listed = [
         Announcement(day=day, paper_id=e.paper.id, announce_type=e.announce_type, version=e.paper.version)
-        for e in unique.values()
+        for e in sorted(unique.values(), key=lambda e: e.paper.id)
     ]
     insert_ignoring_duplicates(session, Announcement, [a.model_dump() for a in listed])
     day_row = session.get(AnnouncementDay, day, populate_existing=True, with_for_update=True)
