@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from storage.deliveries import Claim, _claim_of
@@ -49,7 +50,7 @@ def claim_new(
     return None if row is None else _claim_of(row)
 
 
-def _claimable(now: dt.datetime) -> object:
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     retry = and_(col(Delivery.state) == "failed", col(Delivery.next_attempt_at) <= now)
     orphaned = and_(
         col(Delivery.state) == "pending",
@@ -65,7 +66,7 @@ def claim_due(
     due = _claimable(now)
     picked = session.exec(
         select(Delivery.id)
-        .where(due)  # type: ignore[arg-type]
+        .where(due)
         .order_by(col(Delivery.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -74,7 +75,7 @@ def claim_due(
         return []
     session.execute(
         update(Delivery)
-        .where(col(Delivery.id).in_(list(picked)), due)  # type: ignore[arg-type]
+        .where(col(Delivery.id).in_(list(picked)), due)
         .values(
             state="pending",
             owner=owner,
