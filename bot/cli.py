@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.compose import App, build_app
 from bot.console import chat
@@ -29,9 +30,10 @@ from core.digest.render_text import render_text
 from core.errors import InputError, PaperbotError
 from core.learning import ratings
 from core.models import Direction, Vote
-from storage import migrate
+from storage import dberrors, migrate
 from storage import papers as paper_store
 from storage import usage as usage_store
+from storage.engine import hide_password
 
 SAMPLE_DAY = dt.date(2025, 6, 18)
 EXIT_BAD_INPUT = 2
@@ -135,10 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except SQLAlchemyError as exc:  # read-only file, full disk, server gone: one line, no SQL
+        logging.getLogger("paperbot").debug("database error", exc_info=True)
+        print(f"paperbot: error: {dberrors.describe(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # the last line of defence: no traceback for operators
         logging.getLogger("paperbot").debug("internal error", exc_info=True)
+        detail = hide_password(str(exc))
         print(
-            f"paperbot: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+            f"paperbot: internal error: {type(exc).__name__}: {detail} (run with -v for details)",
             file=sys.stderr,
         )
         return 1

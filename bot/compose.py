@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.settings import Settings
+from bot.settings import DEFAULT_DATABASE_URL, Settings
 from core.commands.core import CommandCore
 from core.commands.registry import COMMANDS
 from core.day import DailyRun
@@ -152,6 +152,9 @@ def build_app(
     upgrade_schema: bool = True,
 ) -> App:
     """The core, built once: `scorer` replaces the one the settings choose (tests, bench/)."""
+    storage_engine.refuse_ephemeral_sqlite(
+        settings.database_url, default_url=DEFAULT_DATABASE_URL, persistent_disk=settings.persistent_disk
+    )
     engine = storage_engine.make_engine(settings.database_url)
     if upgrade_schema:
         migrate.upgrade(engine)

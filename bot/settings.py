@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     database_url: str = DEFAULT_DATABASE_URL
+    # The disk survives restarts (a mounted volume): allows the default SQLite file on a platform
+    # that is otherwise recognised as having throwaway disks (Heroku, Render, Railway, Fly.io).
+    persistent_disk: bool = False
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

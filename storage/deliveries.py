@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.models import Claim, Delivered, DeliveryFailure, DeliveryState, Identity, Profile
+from storage.bulk import insert_ignoring_duplicates
 from storage.profiles import to_profile
 from storage.tables import Delivery
 from storage.tables import Profile as ProfileRow
@@ -132,19 +133,20 @@ def latest_sent(session: Session, profile_id: int) -> Delivered | None:
     return None if row is None else _delivered(row)
 
 
-def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> Delivery:
+def record_sent(session: Session, *, profile_id: int, day: dt.date, paper_ids: Sequence[str]) -> None:
     """Mark the digest of `day` as delivered with these papers (re-sending updates it)."""
+    fresh = Delivery(profile_id=profile_id, digest_date=day, attempts=0)
+    insert_ignoring_duplicates(session, Delivery, [fresh.model_dump(exclude={"id"})])
     row = session.exec(
-        select(Delivery).where(Delivery.profile_id == profile_id, Delivery.digest_date == day)
-    ).first()
-    if row is None:
-        row = Delivery(profile_id=profile_id, digest_date=day)
-        session.add(row)
-    row.state = "sent"
+        select(Delivery)
+        .where(Delivery.profile_id == profile_id, Delivery.digest_date == day)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    row.state = SENT
     row.paper_ids = list(paper_ids)
     row.attempts += 1
     row.sent_at = dt.datetime.now(dt.UTC)
-    return row
 
 
 def counts(session: Session, day: dt.date) -> Counter[str]:

@@ -1,4 +1,9 @@
-"""Schema upgrades through Alembic, from the first table on; run by a command and at start-up."""
+"""Schema upgrades through Alembic, from the first table on; run by a command and at start-up.
+
+Alembic is handed the open connection, never the URL: its ConfigParser would read a `%` in a
+percent-encoded password or a file path as interpolation (and print the URL in the error).
+Processes starting together (a web and a worker) serialise on a lock, so only one upgrades.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key: any constant shared by every paperbot process ("paperbot" in ASCII).
+MIGRATION_LOCK = 0x7061706572626F74
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(_engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 
@@ -25,16 +32,30 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision(engine: Engine | None = None) -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade(engine: Engine) -> bool:
     """Bring the schema to head; returns whether anything had to be done."""
-    if current_revision(engine) == head_revision(engine):
+    head = head_revision()
+    if current_revision(engine) == head:
         return False
-    config = alembic_config(engine)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        _lock(conn)
+        if MigrationContext.configure(conn).get_current_revision() == head:  # another process did it
+            conn.rollback()
+            return False
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        conn.commit()
     return True
+
+
+def _lock(conn: Connection) -> None:
+    """Hold the database's migration lock until this transaction ends."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, waiting out the busy timeout

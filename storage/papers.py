@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, func, select
 
 from core.models import AnnounceType, DayInfo, DayStatus, Listed, Paper
+from storage.bulk import insert_ignoring_duplicates
 from storage.tables import Announcement, AnnouncementDay
 from storage.tables import Paper as PaperRow
 
@@ -33,34 +34,32 @@ def save_day(
     """Store one day's listing idempotently; replacements update papers in place."""
     report = SaveReport()
     unique = _dedupe(entries)
+    # The day row first: on SQLite this write takes the database's write lock at once, and on
+    # PostgreSQL a second ingest of the same day waits here for the first to commit.
+    first = AnnouncementDay(day=day, source=source)
+    insert_ignoring_duplicates(session, AnnouncementDay, [first.model_dump()])
     rows = _papers_by_id(session, unique)
+    # In id order, so two ingests of different days that share papers lock them in one order.
+    fresh = sorted((e for e in unique.values() if e.paper.id not in rows), key=lambda e: e.paper.id)
+    insert_ignoring_duplicates(session, PaperRow, [_new_row(entry, day).model_dump() for entry in fresh])
+    report.added = len(fresh)
     for entry in unique.values():
         row = rows.get(entry.paper.id)
-        if row is None:
-            session.add(_new_row(entry, day))
-            report.added += 1
-        elif _is_newer(entry, row):
+        if row is not None and _is_newer(entry, row):
             _update_row(row, entry.paper)
             report.updated += 1
-    existing = {a.paper_id: a for a in session.exec(select(Announcement).where(Announcement.day == day))}
-    day_row = session.get(AnnouncementDay, day)
-    if day_row is None:
-        day_row = AnnouncementDay(day=day, source=source)
-        session.add(day_row)
-        session.flush()  # announcements reference the day row
-    for entry in unique.values():
-        if entry.paper.id not in existing:
-            session.add(
-                Announcement(
-                    day=day,
-                    paper_id=entry.paper.id,
-                    announce_type=entry.announce_type,
-                    version=entry.paper.version,
-                )
-            )
-    day_row.status = "announced" if unique or existing else "quiet"
+    session.flush()
+    listed = [
+        Announcement(day=day, paper_id=e.paper.id, announce_type=e.announce_type, version=e.paper.version)
+        for e in sorted(unique.values(), key=lambda e: e.paper.id)
+    ]
+    insert_ignoring_duplicates(session, Announcement, [a.model_dump() for a in listed])
+    day_row = session.get(AnnouncementDay, day, populate_existing=True, with_for_update=True)
+    assert day_row is not None
+    total = session.exec(select(func.count()).select_from(Announcement).where(Announcement.day == day)).one()
+    day_row.status = "announced" if total else "quiet"
     day_row.categories = sorted(set(day_row.categories) | set(categories))
-    day_row.entries = len(set(existing) | set(unique))
+    day_row.entries = int(total)
     day_row.ingested_at = dt.datetime.now(dt.UTC)
     report.listed = day_row.entries
     return report
@@ -123,10 +122,10 @@ def _update_row(row: PaperRow, paper: Paper) -> None:
 
 def record_quiet_day(session: Session, *, day: dt.date, categories: Sequence[str]) -> None:
     """A day without announcement; never downgrades a day that already has papers."""
-    row = session.get(AnnouncementDay, day)
-    if row is None:
-        session.add(AnnouncementDay(day=day, status="quiet", categories=list(categories)))
-    elif row.status == "quiet":
+    quiet = AnnouncementDay(day=day, status="quiet", categories=sorted(set(categories)))
+    insert_ignoring_duplicates(session, AnnouncementDay, [quiet.model_dump()])
+    row = session.get(AnnouncementDay, day, populate_existing=True, with_for_update=True)
+    if row is not None and row.status == "quiet":
         row.categories = sorted(set(row.categories) | set(categories))
 
 

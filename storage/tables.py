@@ -147,6 +147,8 @@ class Delivery(SQLModel, table=True):
     claimed_at: dt.datetime | None = None
     next_attempt_at: dt.datetime | None = None  # a failure that will be retried; None: final
     sent_at: dt.datetime | None = None
+    owner: str | None = Field(default=None, max_length=128)  # the worker sending a pending row
+    lease_until: dt.datetime | None = None  # the owner's heartbeat; past it, recovery may take over
 
 
 class LlmUsage(SQLModel, table=True):
@@ -189,3 +191,11 @@ class Vector(SQLModel, table=True):
     dim: int
     data: bytes  # float32, little-endian, unit length
     created_at: dt.datetime = Field(default_factory=_now)
+
+
+class Lease(SQLModel, table=True):
+    """A named role (the scheduler's leader) held by one worker until its lease expires."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    owner: str = Field(max_length=128)
+    expires_at: dt.datetime

@@ -1,5 +1,9 @@
-"""Shared fixtures: a temp SQLite database, the app built by the real composition root,
-the fake arXiv server, and the small real listing in tests/fixtures."""
+"""Shared fixtures: a temp database, the app built by the real composition root,
+the fake arXiv server, and the small real listing in tests/fixtures.
+
+The database is a fresh SQLite file per test, or, with a PostgreSQL URL in
+`PAPERBOT_TEST_DATABASE_URL`, a fresh PostgreSQL database per test (see tests/pg.py).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import pytest
 
 from bot.compose import App, build_app
 from bot.settings import Settings
+from tests import pg
 from tests.fakes.arxiv_server import FakeArxiv
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,11 +40,29 @@ def fake_arxiv() -> Iterator[FakeArxiv]:
         yield server
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if pg.SERVER_URL:
+        skip = pytest.mark.skip(reason="needs SQLite itself; PAPERBOT_TEST_DATABASE_URL is PostgreSQL")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, fake_arxiv: FakeArxiv) -> Settings:
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database for this test."""
+    if not pg.SERVER_URL:
+        yield f"sqlite:///{tmp_path / 'paperbot.db'}"
+        return
+    with pg.fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, fake_arxiv: FakeArxiv) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'paperbot.db'}",
+        database_url=database_url,
         arxiv_rss_url=f"{fake_arxiv.base}/rss/",
         arxiv_api_url=f"{fake_arxiv.base}/api/query",
         arxiv_delay_seconds=0,

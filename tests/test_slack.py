@@ -378,7 +378,10 @@ def test_the_frozen_slack_migration_still_fits_the_stores_of_the_installed_slack
 
     inspector = sqlalchemy.inspect(app.engine)
     for table in slack_tables(sqlalchemy.MetaData()):
-        stored = {c["name"]: (str(c["type"]), c["nullable"]) for c in inspector.get_columns(table.name)}
+        stored = {
+            c["name"]: (str(c["type"].compile(app.engine.dialect)), c["nullable"])
+            for c in inspector.get_columns(table.name)
+        }
         wanted = {c.name: (str(c.type.compile(app.engine.dialect)), c.nullable) for c in table.columns}
         assert stored == wanted, table.name
         indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)}

@@ -1,12 +1,15 @@
-"""Storage on a temp SQLite file: pragmas, migrations, the constraints the core relies on."""
+"""Storage on the test database (SQLite or PostgreSQL): pragmas, migrations, the constraints
+the core relies on."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from bot.cli import main
 from bot.compose import App
@@ -16,8 +19,10 @@ from storage import deliveries, migrate, ratings
 from storage.engine import make_engine
 from storage.profiles import create
 from storage.tables import Delivery
+from tests import pg
 
 
+@pytest.mark.sqlite_only
 def test_every_sqlite_connection_has_wal_foreign_keys_and_busy_timeout(app: App) -> None:
     for _ in range(2):
         with app.engine.connect() as conn:
@@ -43,12 +48,18 @@ def test_migrations_create_every_table_and_are_idempotent(app: App) -> None:
     assert migrate.upgrade(app.engine) is False
 
 
-def test_db_upgrade_command(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    head = migrate.head_revision(make_engine(env.database_url))
-    assert main(["db", "upgrade"]) == 0
-    assert f"schema upgraded to {head}" in capsys.readouterr().out
-    assert main(["db", "upgrade"]) == 0
-    assert f"schema is up to date ({head})" in capsys.readouterr().out
+def test_db_upgrade_command(
+    env: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with contextlib.ExitStack() as stack:
+        if pg.SERVER_URL:  # the test's database is migrated already: start from an empty one
+            url = stack.enter_context(pg.fresh_database(migrated=False))
+            monkeypatch.setenv("DATABASE_URL", url)
+        head = migrate.head_revision()
+        assert main(["db", "upgrade"]) == 0
+        assert f"schema upgraded to {head}" in capsys.readouterr().out
+        assert main(["db", "upgrade"]) == 0
+        assert f"schema is up to date ({head})" in capsys.readouterr().out
 
 
 def test_postgres_urls_are_normalised() -> None:
@@ -63,8 +74,10 @@ def test_one_delivery_per_profile_and_day(app: App) -> None:
         pid = profile.id
         deliveries.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a"])
     with app.sessions() as session, session.begin():  # sending again updates the same row
-        row = deliveries.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a", "b"])
-        assert row.attempts == 2 and row.paper_ids == ["a", "b"]
+        deliveries.record_sent(session, profile_id=pid, day=dt.date(2025, 6, 3), paper_ids=["a", "b"])
+    with app.sessions() as session:
+        rows = session.exec(select(Delivery).where(Delivery.profile_id == pid)).all()
+        assert [(r.attempts, r.paper_ids) for r in rows] == [(2, ["a", "b"])]
     with pytest.raises(IntegrityError), app.sessions() as session, session.begin():
         session.add(Delivery(profile_id=pid, digest_date=dt.date(2025, 6, 3)))
 

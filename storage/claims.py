@@ -1,0 +1,128 @@
+"""Delivery rows as a work queue shared by several workers.
+
+A worker claims rows by writing its name and a lease expiry on them; it renews the lease (a
+heartbeat) while it sends. On PostgreSQL the claim selects with `FOR UPDATE SKIP LOCKED`, so
+workers claiming at the same moment take disjoint rows without waiting for each other; on
+SQLite the database's single writer gives the same result. Recovery takes over only pending
+rows whose owner's lease has expired, never a row a live worker is sending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from storage.deliveries import Claim, _claim_of
+from storage.tables import Delivery
+
+
+def _lease(now: dt.datetime, seconds: float) -> dt.datetime:
+    return now + dt.timedelta(seconds=seconds)
+
+
+def claim_new(
+    session: Session, *, profile_id: int, day: dt.date, owner: str, now: dt.datetime, seconds: float
+) -> Claim | None:
+    """Insert the pending row owned by `owner`; None when the profile already has one for the day."""
+    values = {
+        "profile_id": profile_id,
+        "digest_date": day,
+        "state": "pending",
+        "attempts": 1,
+        "claimed_at": now,
+        "created_at": now,
+        "owner": owner,
+        "lease_until": _lease(now, seconds),
+        "paper_ids": [],
+        "message_ids": [],
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Delivery.__table__).values(values).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    new_id = session.execute(statement.returning(Delivery.__table__.c.id)).scalar()  # type: ignore[attr-defined]
+    if new_id is None:
+        return None
+    row = session.get(Delivery, new_id)
+    return None if row is None else _claim_of(row)
+
+
+def _claimable(now: dt.datetime) -> ColumnElement[bool]:
+    retry = and_(col(Delivery.state) == "failed", col(Delivery.next_attempt_at) <= now)
+    orphaned = and_(
+        col(Delivery.state) == "pending",
+        or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) <= now),
+    )
+    return or_(retry, orphaned)
+
+
+def claim_due(
+    session: Session, *, owner: str, now: dt.datetime, seconds: float, limit: int = 100
+) -> list[Claim]:
+    """Claim up to `limit` rows that are due for a retry or whose owner's lease expired."""
+    due = _claimable(now)
+    picked = session.exec(
+        select(Delivery.id)
+        .where(due)
+        .order_by(col(Delivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not picked:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(list(picked)), due)
+        .values(
+            state="pending",
+            owner=owner,
+            lease_until=_lease(now, seconds),
+            claimed_at=now,
+            attempts=col(Delivery.attempts) + 1,
+            next_attempt_at=None,
+        )
+    )
+    mine = select(Delivery).where(col(Delivery.id).in_(list(picked)), col(Delivery.owner) == owner)
+    rows = session.exec(mine.where(col(Delivery.claimed_at) == now).execution_options(populate_existing=True))
+    return [_claim_of(row) for row in rows]
+
+
+def heartbeat(session: Session, *, owner: str, now: dt.datetime, seconds: float) -> int:
+    """Extend the lease of every pending row `owner` holds; returns how many it still holds."""
+    moved = session.execute(
+        update(Delivery)
+        .where(col(Delivery.owner) == owner, col(Delivery.state) == "pending")
+        .values(lease_until=_lease(now, seconds))
+    )
+    return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
+    """Whether `owner` may go on sending this row (another worker took it after a lapse)."""
+    row = session.exec(
+        select(Delivery.owner).where(col(Delivery.id) == delivery_id, col(Delivery.state) == "pending")
+    ).first()
+    return row == owner
+
+
+def recover_expired(session: Session, *, now: dt.datetime) -> int:
+    """Pending rows whose owner stopped renewing become due for a retry at once; the messages
+    they recorded are kept, so what a platform accepted is not sent again."""
+    orphaned = and_(
+        col(Delivery.state) == "pending",
+        or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) <= now),
+    )
+    moved = session.execute(
+        update(Delivery)
+        .where(orphaned)
+        .values(state="failed", next_attempt_at=now, owner=None, error="interrupted (its worker stopped)")
+    )
+    return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def owners(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
+    rows = session.exec(select(Delivery.id, Delivery.owner).where(col(Delivery.id).in_(list(ids))))
+    return {int(i or 0): o for i, o in rows}
