@@ -15,6 +15,7 @@ import arxiv
 import requests
 
 from core.errors import SourceError
+from core.ingest.clean import make_paper
 from core.ingest.polite import (
     RETRY_STATUSES,
     RetryableError,
@@ -24,7 +25,6 @@ from core.ingest.polite import (
     session_with_timeout,
 )
 from core.ingest.rss import FeedDay, parse_feed
-from core.ingest.clean import make_paper
 from core.models import Listed, Paper
 
 log = logging.getLogger(__name__)

@@ -125,3 +125,27 @@ def _depth(text: str) -> int:
         else:
             depth = max(depth - 1, 0)
     return deepest
+
+
+_GLUED = re.compile(
+    r"\\(?:emph|textit|textbf|textsc|texttt|textsf|textrm|textup|textnormal|textsl|textmd|underline|mbox)"
+    r"(?=[^\W_])"
+)
+_GLUED_ACCENT = re.compile(r"\\(tilde|hat|bar|dot|ddot|breve|check|vec)([^\W\d_])")
+_GLUED_ROMAN = re.compile(r"\\RNum(\d{1,2})(?!\d)")
+
+
+def rerender_stored(text: str | None) -> str | None:
+    """Repair text that the earlier converter stored: it dropped braces but kept the command,
+    so `\\emph{x}` was saved as `\\emphx`. Outside math the known glued commands get their
+    braces back and the result is rendered again; text without a backslash is left alone."""
+    if not text or "\\" not in text:
+        return text
+    pieces = []
+    for is_math, piece in _split_math(text):
+        if not is_math:
+            piece = _GLUED.sub(lambda m: m.group(0) + "{}", piece)
+            piece = _GLUED_ACCENT.sub(lambda m: f"\\{m.group(1)}{{{m.group(2)}}}", piece)
+            piece = _GLUED_ROMAN.sub(lambda m: "\\RNum{" + m.group(1) + "}", piece)
+        pieces.append(piece)
+    return texify("".join(pieces))
