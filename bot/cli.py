@@ -18,6 +18,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from bot import logs
 from bot.console import chat
 from core import feedback
 from core.accounts import add_local_user, local_profile
@@ -126,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logs.install()  # no token, key or password in any log line or error message
     try:
         return COMMANDS[args.command](args)
     except PaperbotError as exc:
