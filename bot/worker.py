@@ -80,7 +80,9 @@ class Scheduler:
 
     async def _ingest_and_score(self, *, expected: dt.date | None) -> dt.date | None:
         settings = self.app.settings
-        report = await asyncio.to_thread(self.app.ingestor.ingest_live, categories=settings.categories)
+        report = await asyncio.to_thread(
+            self.app.ingestor.ingest_live, categories=settings.categories, expected=expected
+        )
         log.warning(
             "ingested %s (%s): %d listed, %d new", report.day, report.status, report.listed, report.added
         )
