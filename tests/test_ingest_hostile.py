@@ -139,3 +139,19 @@ def test_retry_after_soon_from_arxiv_is_retried(
     fake_arxiv.rss = [Scripted(503, b"busy", {"Retry-After": "soon"}), Scripted(200, rss_feed(day, []))]
     report = app.ingestor.ingest_live(categories=["cs.LG"])
     assert report.status == "quiet" and report.day == day
+
+
+async def test_the_evening_run_retries_an_empty_feed_on_an_announcement_day(
+    app: App, fake_arxiv: FakeArxiv
+) -> None:
+    from bot.worker import Scheduler
+    from core.deliver.worker import DeliveryWorker
+
+    now = dt.datetime(2025, 6, 3, 0, 5, tzinfo=dt.UTC)  # 20:05 in New York: Tuesday's announcement
+    fake_arxiv.rss = [Scripted(200, rss_feed(dt.date(2025, 6, 3), []))]
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={}, clock=lambda: now)
+    scheduler = Scheduler(app, worker, clock=lambda: now)
+    await scheduler.ingest()
+    assert scheduler.scheduler.get_job("ingest-retry") is not None
+    with app.sessions() as session:
+        assert session.get(AnnouncementDay, dt.date(2025, 6, 3)) is None
