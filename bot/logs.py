@@ -89,14 +89,15 @@ class _RedactingStream:
 
 
 def install(extra_secrets: Iterable[str] = ()) -> None:
-    """Redact every root log handler and stderr; secrets come from the environment, the
+    """Redact every root log handler, stderr and stdout; secrets come from the environment, the
     settings (.env included) and `extra_secrets`. Safe to call more than once."""
     REDACT.add(extra_secrets)
     REDACT.add(v for k, v in os.environ.items() if _SECRET_NAMES.search(k))
     REDACT.add(_configured_secrets())
     if not isinstance(sys.stderr, _RedactingStream):
-        original = sys.stderr
-        sys.stderr = _RedactingStream(original)  # type: ignore[assignment]
+        sys.stderr = _RedactingStream(sys.stderr)  # type: ignore[assignment]
+    if not isinstance(sys.stdout, _RedactingStream):  # `status` prints stored upstream errors
+        sys.stdout = _RedactingStream(sys.stdout)  # type: ignore[assignment]
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

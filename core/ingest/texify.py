@@ -20,7 +20,7 @@ from pylatexenc.macrospec import MacroSpec
 
 log = logging.getLogger(__name__)
 
-MAX_TEX = 12_000  # characters; real titles and abstracts are far shorter (arXiv caps at 1,920)
+MAX_TEX = 4_000  # characters; twice the longest abstract arXiv accepts (1,920)
 MAX_DEPTH = 40  # nesting of groups and math; beyond it the parser would recurse too deep
 
 # characters that arXiv's plain text uses literally, hidden from the parser and restored after
