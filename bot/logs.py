@@ -16,6 +16,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from pydantic import SecretStr
+
 MASK = "[redacted]"
 _SECRET_NAMES = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD", re.I)
 _MIN_SECRET = 6  # shorter configured values would mask ordinary words
@@ -111,11 +113,11 @@ def _configured_secrets() -> list[str]:
         settings = Settings()
     except Exception:  # invalid settings are reported by the command itself
         return []
-    values = []
-    for name in type(settings).model_fields:
-        value = getattr(settings, name, None)
-        if hasattr(value, "get_secret_value"):
-            values.append(value.get_secret_value())
+    values = [
+        value.get_secret_value()
+        for name in type(settings).model_fields
+        if isinstance(value := getattr(settings, name, None), SecretStr)
+    ]
     url = getattr(settings, "database_url", "")
     if isinstance(url, str) and (match := _URL_PASSWORD.search(url)):
         values.append(match.group(2))

@@ -95,7 +95,7 @@ def digest_messages(
             " The closest papers were:" if entries else ""
         )
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
-    text, numbered = first, []
+    text, numbered = first, list[tuple[int, Entry]]()
     for number, entry in enumerate(entries, start=1):
         block = paper_block(number, entry)
         if visible_length(text) + 2 + visible_length(block) > MAX_TEXT and numbered:
