@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from bot.compose import App, build_app
 from bot.console import chat
 from bot.settings import Settings
@@ -127,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logs.install()  # no token, key or password in any log line or error message
     try:
         return COMMANDS[args.command](args)
     except PaperbotError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -22,15 +22,39 @@ def chat(
     BibTeX) are written into `files`. Returns how many commands failed."""
     caller = console_caller(name)
     failures = 0
-    for line in lines:
+    for line in _decoded(lines):
+        if line is None:
+            failures += 1
+            out.write("That line is not valid UTF-8 text; it was ignored.\n")
+            out.flush()
+            continue
         if not line.strip():
             continue
         reply = core.handle(caller, line.rstrip("\n"))
         failures += not reply.ok
-        out.write(reply.text.rstrip("\n") + "\n")
+        out.write(_printable(reply.text.rstrip("\n")) + "\n")
         if reply.attachment is not None and files is not None:
             path = files / reply.attachment[0]
             path.write_bytes(reply.attachment[1])
             out.write(f"(saved {path})\n")
         out.flush()
     return failures
+
+
+def _decoded(lines: Iterable[str]) -> Iterator[str | None]:
+    """Lines of a real stream are decoded one by one as UTF-8, so one undecodable line (None)
+    costs that line, not the session; other iterables are taken as they are."""
+    buffer = getattr(lines, "buffer", None)
+    if buffer is None:
+        yield from lines
+        return
+    for raw in buffer:
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield None
+
+
+def _printable(text: str) -> str:
+    """Text any UTF-8 terminal can show: a lone surrogate stored earlier becomes U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8")

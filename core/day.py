@@ -87,7 +87,7 @@ class DailyRun:
     def evening(self, *, expected: dt.date | None) -> Evening:
         """Ingest the latest announcement; when it is `expected` (or any, with None), score it
         directly or submit it as a batch."""
-        report = self.ingestor.ingest_live(categories=self.categories)
+        report = self.ingestor.ingest_live(categories=self.categories, expected=expected)
         log.warning(
             "ingested %s (%s): %d listed, %d new", report.day, report.status, report.listed, report.added
         )

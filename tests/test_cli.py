@@ -118,8 +118,8 @@ def test_rate_and_chat(
             "invalid choice: 'pdf'",
         ),
         (
-            ["rate", "--user", "alice", "--up", "9999.99999"],
-            "paper 9999.99999 is not in the database",
+            ["rate", "--user", "alice", "--up", "2506.99999"],
+            "paper 2506.99999 is not in the database",
         ),
         (["rate", "--user", "alice"], "give at least one --up ID or --down ID"),
         (["user", "add", "bob", "--topics-file", "/nonexistent.md"], "cannot read topics file"),

@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from bot.compose import App
 from core.commands.core import Caller
-from core.models import Direction, Vote
-from storage.profiles import Identity
+from core.models import Direction, Identity, Vote
 from storage.tables import Rating
 from tests.conftest import DAY
 
@@ -50,8 +49,8 @@ def test_a_vote_is_recorded_as_up_and_down_would_be(loaded: App, records: list[d
 def test_a_vote_is_refused_exactly_where_the_text_command_is(
     loaded: App, records: list[dict[str, Any]]
 ) -> None:
-    missing = loaded.commands.rate(ANN, Vote("9999.99999", Direction.UP))
-    assert not missing.ok and missing.text == loaded.commands.handle(ANN, "/up 9999.99999").text
+    missing = loaded.commands.rate(ANN, Vote("2506.99999", Direction.UP))
+    assert not missing.ok and missing.text == loaded.commands.handle(ANN, "/up 2506.99999").text
     assert "not in the database" in missing.text
     stranger = Caller(Identity(platform="telegram", platform_id="77"))  # no profile
     refused = loaded.commands.rate(stranger, Vote(records[3]["id"], Direction.UP))

@@ -19,7 +19,7 @@ from sqlmodel import func, select
 from bot.compose import App, build_app
 from bot.settings import Settings
 from core.commands.core import Caller, Reply
-from storage.profiles import Identity
+from core.models import Identity
 from storage.tables import Announcement, AnnouncementDay, Delivery, Paper
 from tests import pg
 

@@ -137,7 +137,7 @@ def test_digest_rating_saved_and_export(say, app: App, records) -> None:  # type
     assert say(f"/up {liked['id']}").startswith("👍 ")
     assert "(unchanged)" in say(f"/up arXiv:{liked['id']}v2")
     assert say(f"/down https://arxiv.org/abs/{disliked['id']}").startswith("👎 ")
-    assert "not in the database" in say("/up 9999.99999")
+    assert "not in the database" in say("/up 2506.99999")  # an arXiv id, but not stored
     assert "is not an arXiv id" in say("/up hello")
     assert liked["title"][:40] in say("/saved") and disliked["title"][:40] not in say("/saved")
     bib = say("/export")

@@ -126,13 +126,18 @@ def test_core_knows_no_sql_and_no_table(path: str) -> None:
     assert not bad, _show(path, bad)
 
 
+# A data migration may call the pure converter it repairs text with; nothing else in core.
+DATA_MIGRATIONS = {"storage/migrations/versions/0008_rerender_tex.py": ("core.ingest.texify",)}
+
+
 @pytest.mark.parametrize("path", STORAGE)
 def test_storage_imports_only_the_core_models_and_errors(path: str) -> None:
+    allowed = ("core.models", "core.errors", *DATA_MIGRATIONS.get(path, ()))
     bad = [
         i
         for i in imports_of(ROOT / path)
         if i.within("bot")
-        or (i.within("core") and i.module != "core" and not i.within("core.models", "core.errors"))
+        or (i.within("core") and i.module != "core" and not i.within(*allowed))
         or (i.module == "core" and set(i.names) - {"models", "errors"})
     ]
     assert not bad, _show(path, bad)

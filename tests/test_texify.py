@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.texify import texify
+from core.ingest.texify import texify
 
 
 def test_names_from_arxiv_metadata() -> None:

@@ -18,7 +18,7 @@ from bot.telegram.adapter import TelegramAdapter
 from core.commands.core import Caller
 from core.deliver.sender import Sender
 from core.deliver.worker import DeliveryWorker
-from storage.profiles import Identity
+from core.models import Identity
 from storage.tables import Delivery, Profile
 from tests.conftest import DAY
 from tests.fakes.slack_server import FakeSlack

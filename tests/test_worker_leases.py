@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlmodel import select
 
 from bot.compose import App
+from core.models import Identity
 from storage import claims, deliveries, lease
-from storage.profiles import Identity, create
+from storage.profiles import create
 from storage.tables import Delivery
 
 T0 = dt.datetime(2025, 6, 4, 12, 0, tzinfo=dt.UTC)

@@ -119,6 +119,9 @@ class SlackAdapter:
     # --- HTTP mode --------------------------------------------------------------------------
 
     async def _http_event(self, request: web.Request) -> web.Response:
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) < 16):
+            return web.Response(status=401)  # the signature check would fail on it with a 500
         return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
 
     async def _http_install(self, request: web.Request) -> web.Response:

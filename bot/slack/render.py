@@ -42,24 +42,42 @@ class SlackMessage:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
+# escaped characters one paper may show: a paper's section stays below MAX_SECTION whatever it carries
+MAX_TITLE, MAX_AUTHORS, MAX_EXPLANATION, MAX_REASON, MAX_NOTE, MAX_LINE = 600, 400, 1200, 300, 600, 300
+
+
 def escape(text: str) -> str:
     """Slack's mrkdwn needs only &, < and > escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def fit(text: str, limit: int) -> str:
+    """`text` escaped and cut to `limit` characters, never inside an entity like `&amp;`."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut.rstrip() + "…"
+
+
 def link(url: str, title: str) -> str:
-    return f"<{url}|{escape(title).replace('|', '¦')}>"
+    """`<url|title>` with both halves unable to close the link or start a mention."""
+    safe_url = escape(url).replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe_url}|{fit(title, MAX_TITLE).replace('|', '¦')}>"
 
 
 def _paper_blocks(number: int, entry: Entry, signer: ButtonSigner, subject: str, vote: int) -> list[Block]:
     p, s = entry.paper, entry.score
     text = (
-        f"*{number}. {link(p.url, p.title)}*\n{escape(short_authors(p.authors))}\n"
-        f"_{escape(entry.explanation)}_\n"
-        f"relevance {s.relevance} · novelty {s.novelty} · {escape(entry.reason)}"
+        f"*{number}. {link(p.url, p.title)}*\n{fit(short_authors(p.authors), MAX_AUTHORS)}\n"
+        f"_{fit(entry.explanation, MAX_EXPLANATION)}_\n"
+        f"relevance {s.relevance} · novelty {s.novelty} · {fit(entry.reason, MAX_REASON)}"
     )
     return [
-        SectionBlock(block_id=f"paper_{number}", text=MarkdownTextObject(text=text[:MAX_SECTION])),
+        SectionBlock(block_id=f"paper_{number}", text=MarkdownTextObject(text=text)),
         ActionsBlock(
             block_id=f"votes_{number}",
             elements=[
@@ -95,10 +113,11 @@ def digest_messages(
     ]
     if line := cost_line(digest):
         context.append(line)
-    context.extend(f"_{escape(n)}_" for n in digest.notes)
+    context = [escape(c) for c in context]
+    context.extend(f"_{fit(n, MAX_NOTE)}_" for n in digest.notes)
     head: list[Block] = [
         HeaderBlock(text=f"paperbot · {day}"),
-        ContextBlock(elements=[MarkdownTextObject(text=escape(c)[:MAX_SECTION]) for c in context[:10]]),
+        ContextBlock(elements=[MarkdownTextObject(text=c) for c in context[:10]]),
     ]
     entries = digest.entries
     if digest.status == "empty":
@@ -211,7 +230,12 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
         DividerBlock(),
     ]  # fmt: skip
     if latest:
-        lines = [f"• {link(paper.url, paper.title)}" for paper in latest]
+        lines: list[str] = []
+        for paper in latest:  # as many as fit one section, however long their titles
+            line = f"• {link(paper.url, paper.title[:MAX_LINE])}"
+            if sum(len(x) + 1 for x in lines) + len(line) > MAX_SECTION - 100:
+                break
+            lines.append(line)
         blocks.append(SectionBlock(text=MarkdownTextObject(
             text=f"*Your latest digest ({latest_day})*\n" + "\n".join(lines)
         )))  # fmt: skip

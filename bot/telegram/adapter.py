@@ -82,7 +82,9 @@ class TelegramAdapter:
         if rate_limit:
             builder = builder.request(PacedRequest(pacer)).rate_limiter(PacedRateLimiter(pacer))
         self.app: Application = builder.build()
-        self.app.add_handler(MessageHandler(filters.TEXT | filters.COMMAND, self.on_message))
+        self.app.add_handler(  # an edited message is not sent again: its command already ran
+            MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.COMMAND), self.on_message)
+        )
         self.app.add_handler(CallbackQueryHandler(self.on_button))
         self.app.add_error_handler(self.on_error)
 
@@ -107,8 +109,11 @@ class TelegramAdapter:
         if not hmac.compare_digest(given.encode(), self._webhook_secret.encode()):
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self.app.bot)
-        except ValueError:
+            body = await request.json()
+            if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+                return web.Response(status=400)  # `[]`, `"x"`, `{}`: not an update
+            update = Update.de_json(body, self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400)
         await self.app.update_queue.put(update)
         return web.Response()

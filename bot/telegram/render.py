@@ -7,7 +7,8 @@ chat, so a button cannot be replayed in another chat or edited to rate another p
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -15,7 +16,21 @@ from bot.buttons import ButtonSigner, Vote
 from core.digest.model import Digest, Entry
 from core.digest.render_text import cost_line, short_authors
 
-MAX_TEXT = 4096
+MAX_TEXT = 4096  # after entity parsing, in UTF-16 code units
+MAX_CALLBACK = 64  # bytes of callback_data
+# what one paper may show; together far below MAX_TEXT, so a single paper always fits
+MAX_TITLE, MAX_AUTHORS, MAX_EXPLANATION, MAX_REASON, MAX_NOTE, MAX_NOTES = 300, 200, 600, 200, 300, 5
+_TAG = re.compile(r"<[^>]*>")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters (with an ellipsis) before it is escaped, never after."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def visible_length(html: str) -> int:
+    """What Telegram counts against MAX_TEXT: the text without tags, entities decoded, in UTF-16."""
+    return len(unescape(_TAG.sub("", html)).encode("utf-16-le")) // 2
 
 
 def header(digest: Digest) -> str:
@@ -26,17 +41,17 @@ def header(digest: Digest) -> str:
     ]
     if line := cost_line(digest):
         lines.append(escape(line))
-    lines.extend(f"<i>{escape(n)}</i>" for n in digest.notes)
+    lines.extend(f"<i>{escape(clip(n, MAX_NOTE))}</i>" for n in digest.notes[:MAX_NOTES])
     return "\n".join(lines)
 
 
 def paper_block(number: int, entry: Entry) -> str:
     p, s = entry.paper, entry.score
     return (
-        f'{number}. <a href="{escape(p.url)}">{escape(p.title)}</a>\n'
-        f"{escape(short_authors(p.authors))}\n"
-        f"<i>{escape(entry.explanation)}</i>\n"
-        f"relevance {s.relevance} · novelty {s.novelty} · {escape(entry.reason)}"
+        f'{number}. <a href="{escape(p.url, quote=True)}">{escape(clip(p.title, MAX_TITLE))}</a>\n'
+        f"{escape(clip(short_authors(p.authors), MAX_AUTHORS))}\n"
+        f"<i>{escape(clip(entry.explanation, MAX_EXPLANATION))}</i>\n"
+        f"relevance {s.relevance} · novelty {s.novelty} · {escape(clip(entry.reason, MAX_REASON))}"
     )
 
 
@@ -46,15 +61,18 @@ def keyboard(
     rows = []
     for number, entry in numbered:
         vote = votes.get(entry.paper.id, 0)
+        up, down = (signer.data(str(chat_id), entry.paper.id, v) for v in (1, -1))
+        if max(len(up.encode()), len(down.encode())) > MAX_CALLBACK:
+            continue  # Telegram would refuse the whole message; the paper is still listed
         rows.append(
             [
                 InlineKeyboardButton(
                     f"{'✅ ' if vote > 0 else ''}👍 {number}",
-                    callback_data=signer.data(str(chat_id), entry.paper.id, 1),
+                    callback_data=up,
                 ),
                 InlineKeyboardButton(
                     f"{'✅ ' if vote < 0 else ''}👎 {number}",
-                    callback_data=signer.data(str(chat_id), entry.paper.id, -1),
+                    callback_data=down,
                 ),
             ]
         )
@@ -64,7 +82,8 @@ def keyboard(
 def digest_messages(
     digest: Digest, *, signer: ButtonSigner, chat_id: int, votes: dict[str, int] | None = None
 ) -> list[tuple[str, InlineKeyboardMarkup | None]]:
-    """Messages for one digest, each ≤ 4096 characters, split only between papers."""
+    """Messages for one digest, each ≤ 4096 characters as Telegram counts them, split only
+    between papers and never inside HTML (each paper's fields are bounded, so one always fits)."""
     votes = votes or {}
     if digest.status == "quiet":
         return [(f"{digest.day.isoformat()}: no arXiv announcement (weekend or holiday).", None)]
@@ -76,15 +95,15 @@ def digest_messages(
             " The closest papers were:" if entries else ""
         )
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
-    text, numbered = first, []
+    text, numbered = first, list[tuple[int, Entry]]()
     for number, entry in enumerate(entries, start=1):
         block = paper_block(number, entry)
-        if len(text) + 2 + len(block) > MAX_TEXT and numbered:
+        if visible_length(text) + 2 + visible_length(block) > MAX_TEXT and numbered:
             messages.append((text, keyboard(signer, chat_id, numbered, votes)))
             text, numbered = "", []
         text = f"{text}\n\n{block}" if text else block
         numbered.append((number, entry))
-    messages.append((text[:MAX_TEXT], keyboard(signer, chat_id, numbered, votes) if numbered else None))
+    messages.append((text, keyboard(signer, chat_id, numbered, votes) if numbered else None))
     return messages
 
 

@@ -18,12 +18,27 @@ Rate papers with 👍/👎 and I learn what you like. /help lists every command.
 def start(ctx: Context, _args: str) -> Reply:
     if ctx.profile is not None:
         ctx.profile.active = True
+        resumed = ctx.profile.paused and _may_edit(ctx)  # `/paperbot subscribe` after unsubscribe
+        if resumed:
+            ctx.profile.paused = False
         profiles.save(ctx.session, ctx.profile)
-        return Reply("Welcome back! Your settings are as you left them; /topics shows your topics.")
+        return Reply(
+            "Welcome back! "
+            + ("Digests resumed. " if resumed else "")
+            + "Your settings are as you left them; /topics shows your topics."
+        )
     profiles.create(
         ctx.session, ctx.caller.identity, categories=ctx.default_categories, owner_id=ctx.caller.member
     )
     return Reply(WELCOME)
+
+
+def _may_edit(ctx: Context) -> bool:
+    try:
+        ctx.editable_profile()
+    except InputError:
+        return False
+    return True
 
 
 def help_(ctx: Context, _args: str) -> Reply:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shlex
+from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InputError
@@ -14,23 +16,37 @@ MAX_CRITERIA = 8000
 MAX_KEYWORD = 60
 MAX_KEYWORDS = 50
 MAX_AUTHORS = 100
-_CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]{2,})?$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only: `08:3٠` is not a time
+
+
+@functools.cache
+def arxiv_categories() -> dict[str, str]:
+    """arXiv's archives and categories from core/data, keyed by lower case for lookup."""
+    text = resources.files("core").joinpath("data/arxiv-categories.txt").read_text(encoding="utf-8")
+    names = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return {name.lower(): name for name in names}
 
 
 def message(text: str) -> str:
+    """Every chat message: bounded, and valid Unicode (a lone surrogate stored in a profile
+    would break every later reply that quotes it on a strict UTF-8 channel)."""
     if len(text) > MAX_MESSAGE:
         raise InputError(
             f"That message is too long ({len(text):,} characters); keep it under {MAX_MESSAGE:,}."
         )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("That message has characters that are not valid text; please retype it.") from None
     return text.strip()
 
 
 def integer(raw: str, *, name: str, low: int, high: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(f"{name} must be a whole number from {low} to {high}, not {raw[:20]!r}.") from None
+    """A whole number written in ASCII digits: `٥`, `1_0` and `+5` are refused, not converted."""
+    digits = raw.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
+        raise InputError(f"{name} must be a whole number from {low} to {high}, not {raw[:20]!r}.")
+    value = int(digits)
     if not low <= value <= high:
         raise InputError(f"{name} must be from {low} to {high}, not {value}.")
     return value
@@ -49,7 +65,7 @@ def timezone(raw: str) -> str:
         raise InputError(f"Unknown time zone {name[:40]!r}; use an Area/City name like Europe/Berlin.")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # `Europe` is a directory: OSError
         raise InputError(
             f"Unknown time zone {name[:40]!r}; use an Area/City name like Europe/Berlin."
         ) from None
@@ -67,10 +83,13 @@ def categories(raw: str) -> list[str]:
     found = raw.replace(",", " ").split()
     if not found:
         raise InputError("Name at least one arXiv category, for example: /categories cs.LG cs.AI")
+    known = arxiv_categories()
+    names = []
     for cat in found:
-        if len(cat) > 20 or not _CATEGORY.match(cat):
+        if cat.lower() not in known:
             raise InputError(f"{cat[:20]!r} is not an arXiv category (like cs.LG or math.OC).")
-    return list(dict.fromkeys(found))
+        names.append(known[cat.lower()])
+    return list(dict.fromkeys(names))
 
 
 def words(raw: str) -> list[str]:

@@ -15,6 +15,7 @@ import arxiv
 import requests
 
 from core.errors import SourceError
+from core.ingest.clean import make_paper
 from core.ingest.polite import (
     RETRY_STATUSES,
     RetryableError,
@@ -24,8 +25,7 @@ from core.ingest.polite import (
     session_with_timeout,
 )
 from core.ingest.rss import FeedDay, parse_feed
-from core.models import Listed, Paper, split_version
-from core.texify import texify
+from core.models import Listed, Paper
 
 log = logging.getLogger(__name__)
 
@@ -97,25 +97,28 @@ class ArxivSource:
                 raise RetryableError(type(exc).__name__) from exc
 
         results = self.retry.run("arXiv API", attempt, sleep=self._sleep)
-        return {paper.id: paper for paper in map(_paper_from_result, results)}
+        return {paper.id: paper for paper in map(_paper_from_result, results) if paper is not None}
 
     def _get(self, url: str) -> bytes:
         self._throttle.wait()
         return get_bytes(self._session, url)
 
 
-def _paper_from_result(result: arxiv.Result) -> Paper:
-    paper_id, version = split_version(result.entry_id.rsplit("/abs/", 1)[-1])
-    return Paper(
-        id=paper_id,
-        version=version,
-        title=texify(" ".join(result.title.split())),
-        authors=tuple(texify(a.name) for a in result.authors),
-        abstract=texify(" ".join(result.summary.split())),
-        categories=tuple(result.categories),
-        primary_category=result.primary_category,
-        comment=texify(result.comment) if result.comment else None,
-    )
+def _paper_from_result(result: arxiv.Result) -> Paper | None:
+    """The API's answer as a Paper, or None (logged) when it does not carry a usable record."""
+    try:
+        return make_paper(
+            versioned_id=result.entry_id.rsplit("/abs/", 1)[-1],
+            title=result.title,
+            authors=[a.name for a in result.authors],
+            abstract=result.summary,
+            categories=result.categories,
+            primary_category=result.primary_category,
+            comment=result.comment or None,
+        )
+    except ValueError as exc:
+        log.warning("skipped arXiv API record %.60r: %s", result.entry_id, exc)
+        return None
 
 
 def _merge(entry: Listed, api: Paper | None) -> Listed:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InputError
-from core.models import ANNOUNCE_TYPES, Listed, Paper, split_version
-from core.texify import texify
+from core.ingest.clean import make_paper
+from core.models import ANNOUNCE_TYPES, Listed
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def read_listing(path: Path) -> ListingRead:
             continue
         try:
             result.entries.append(parse_record(json.loads(line)))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+            # a deeply nested line exhausts the parser's recursion; any other fault is the line's
             result.skipped_lines.append(number)
     if result.skipped_lines:
         log.warning("skipped malformed lines in %s: %s", path, _ranges(result.skipped_lines))
@@ -47,10 +48,8 @@ def parse_record(record: Any) -> Listed:
     """One listing record → a `Listed` paper; raises ValueError when it is not usable."""
     if not isinstance(record, dict):
         raise ValueError("not an object")
-    paper_id, version = split_version(_text(record, "id"))
-    title = _text(record, "title")
     authors = record.get("authors") or []
-    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+    if not isinstance(authors, list):
         raise ValueError("authors must be a list of strings")
     categories = record.get("categories") or []
     if not isinstance(categories, list):
@@ -59,15 +58,16 @@ def parse_record(record: Any) -> Listed:
     if announce_type not in ANNOUNCE_TYPES:
         raise ValueError(f"unknown announce type {announce_type!r}")
     comment = record.get("comment")
-    paper = Paper(
-        id=paper_id,
-        version=int(record.get("version") or version),
-        title=texify(" ".join(title.split())),
-        authors=tuple(texify(a.strip()) for a in authors if a.strip()),
-        abstract=texify(" ".join(str(record.get("abstract") or "").split())),
-        categories=tuple(str(c) for c in categories),
-        primary_category=str(record.get("primary_category") or (categories or [""])[0]),
-        comment=texify(comment) if isinstance(comment, str) and comment.strip() else None,
+    abstract = record.get("abstract")
+    paper = make_paper(
+        versioned_id=_text(record, "id"),
+        version=record.get("version"),
+        title=_text(record, "title"),
+        authors=authors,
+        abstract=abstract if abstract is not None else "",
+        categories=categories,
+        primary_category=record.get("primary_category"),
+        comment=comment if isinstance(comment, str) and comment.strip() else None,
     )
     return Listed(paper=paper, announce_type=announce_type)
 

@@ -6,8 +6,10 @@ arXiv's terms allow one request every 3 seconds for all its endpoints together, 
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -94,14 +96,20 @@ def session_with_timeout(timeout: float) -> requests.Session:
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    """Parse Retry-After as seconds or an HTTP date."""
+    """Parse Retry-After as seconds or an HTTP date; anything else (`soon`, `NaN`) is no hint."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)  # HTTP dates are GMT
+        return max(0.0, parsed.timestamp() - time.time())
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def get_bytes(session: requests.Session, url: str) -> bytes:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 from core.errors import SourceError
-from core.models import ANNOUNCE_TYPES, Listed, Paper, split_version
-from core.texify import texify
+from core.ingest.clean import make_paper
+from core.models import ANNOUNCE_TYPES, Listed
 
+log = logging.getLogger(__name__)
 _NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/"}
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?(?P<abstract>.*)$",
@@ -52,18 +54,19 @@ def _entry(item: ET.Element) -> Listed | None:
     )
     if announce_type not in ANNOUNCE_TYPES:
         return None
-    paper_id, version = split_version(versioned)
     creators = item.findtext("dc:creator", namespaces=_NS) or ""
-    categories = tuple(c.text.strip() for c in item.findall("category") if c.text)
-    paper = Paper(
-        id=paper_id,
-        version=version,
-        title=texify(" ".join((item.findtext("title") or "").split())),
-        authors=tuple(texify(a.strip()) for a in _split_authors(creators)),
-        abstract=texify(" ".join((match.group("abstract") if match else "").split())),
-        categories=categories,
-        primary_category=categories[0] if categories else "",
-    )
+    categories = [c.text.strip() for c in item.findall("category") if c.text]
+    try:
+        paper = make_paper(
+            versioned_id=versioned,
+            title=item.findtext("title") or "",
+            authors=_split_authors(creators),
+            abstract=match.group("abstract") if match else "",
+            categories=categories,
+        )
+    except ValueError as exc:  # one hostile item is dropped, the rest of the day still arrives
+        log.warning("skipped feed item %.60r: %s", versioned, exc)
+        return None
     return Listed(paper=paper, announce_type=announce_type)
 
 

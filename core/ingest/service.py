@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from core.errors import InputError
+from core.errors import InputError, SourceError
 from core.ingest.listing import read_listing
 from core.ingest.rss import FeedDay
 from core.models import DayStatus
@@ -37,6 +37,11 @@ class IngestReport:
     skipped_lines: tuple[int, ...] = ()
 
 
+class FeedNotReady(SourceError):
+    """The feed does not show the expected announcement yet (empty, or undated): try again
+    later, like a feed still showing the previous day. Nothing was recorded."""
+
+
 class Ingestor:
     def __init__(self, *, sessions: Callable[[], Session], source: PaperSource | None) -> None:
         self._sessions = sessions
@@ -59,12 +64,20 @@ class Ingestor:
             skipped_lines=tuple(listing.skipped_lines),
         )
 
-    def ingest_live(self, *, categories: Sequence[str], day: dt.date | None = None) -> IngestReport:
-        """Fetch the latest announcement; a feed with no items records a quiet day."""
+    def ingest_live(
+        self, *, categories: Sequence[str], day: dt.date | None = None, expected: dt.date | None = None
+    ) -> IngestReport:
+        """Fetch the latest announcement; a feed with no items records a quiet day, except on
+        an `expected` weekday, when it is more likely arXiv's feed is late (FeedNotReady)."""
         if self._source is None:
             raise InputError("no live arXiv source is configured")
         feed = self._source.fetch_day(categories)
+        if feed.day is None and day is None:
+            # filing it under the machine's date could give the announcement the wrong day
+            raise FeedNotReady("arXiv's feed carries no date; it is not filed under today's date")
         feed_day = feed.day or day or dt.date.today()
+        if not feed.entries and expected is not None and feed_day == expected and expected.weekday() < 5:
+            raise FeedNotReady(f"arXiv's feed for {expected} is still empty")
         if day is not None and feed.entries and feed_day != day:
             raise InputError(
                 f"arXiv's feed serves only the latest announcement ({feed_day}), not {day}; "

@@ -5,24 +5,24 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from core import arxiv_id
 from core.errors import NotFoundError
-from core.models import Paper, Vote, split_version
+from core.models import Paper, Vote
 from storage import papers as paper_store
 from storage import ratings as store
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
-
 
 def normalise_id(raw: str) -> str:
     """Accept `2506.01928`, `2506.01928v2`, `arXiv:2506.01928` and abs/pdf links."""
     text = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
     text = re.sub(r"^https?://arxiv\.org/(abs|pdf)/", "", text).removesuffix(".pdf")
-    if not _ARXIV_ID.match(text):
-        raise NotFoundError(f"{raw[:40]!r} is not an arXiv id (like 2506.01928)")
-    return split_version(text)[0]
+    try:
+        return arxiv_id.split(text)[0]
+    except ValueError:
+        raise NotFoundError(f"{raw[:40]!r} is not an arXiv id (like 2506.01928)") from None
 
 
 def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]:

@@ -1,7 +1,7 @@
 """worker leases: a leader lease table and delivery owners with a lease expiry
 
 Revision ID: 0009
-Revises: 0006 (on this branch; 0008 once the other migrations land)
+Revises: 0008
 Create Date: 2026-11-30 14:40:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
