@@ -75,15 +75,9 @@ def default_scorer(settings: Settings) -> Scorer:
     """The LLM scorer when a key is configured, the offline scorer otherwise."""
     if not has_key(settings):
         return get_scorer("offline")
-    from core.scoring.llm.scorer import LlmScorer
+    from core.scoring.llm.setup import llm_scorer
 
-    client = openai_client(settings)
-    return LlmScorer(
-        client=client, model=settings.openai_model, prices=settings.llm_prices,
-        batch_size=settings.llm_batch_size, concurrency=settings.llm_concurrency,
-        reasks=settings.llm_reasks, prefilter_share=settings.llm_prefilter_share,
-        prefilter_floor=settings.llm_prefilter_floor,
-    )  # fmt: skip
+    return llm_scorer(settings, openai_client(settings))
 
 
 def vector_store(settings: Settings) -> VectorStore | None:
