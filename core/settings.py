@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     llm_prefilter_share: float = Field(default=1.0, gt=0, le=1)
     llm_prefilter_floor: int = Field(default=20, ge=0)
     llm_small_day: int = Field(default=100, ge=0)  # days this small are forwarded whole
-    llm_detail_share: float = Field(default=0.35, ge=0, le=1)  # best-ranked share with longer lines
+    # The day's prompt budget per forwarded paper: the best-ranked get longer abstract openings
+    # until it is spent (core/scoring/llm/prefilter.py).
+    llm_prompt_tokens_per_paper: float = Field(default=60.0, gt=0)
     llm_daily_budget_usd: float = Field(default=2.0, ge=0)
     llm_user_daily_budget_usd: float = Field(default=0.20, ge=0)
     # USD per million tokens: input, cached input, output; merged over the built-in table
@@ -86,7 +88,9 @@ class Settings(BaseSettings):
 
     @field_validator("llm_prices")
     @classmethod
-    def _merge_prices(cls, value: dict[str, tuple[float, float, float]]) -> dict[str, tuple[float, float, float]]:
+    def _merge_prices(
+        cls, value: dict[str, tuple[float, float, float]]
+    ) -> dict[str, tuple[float, float, float]]:
         return {**BUILTIN_PRICES, **value}
 
     @field_validator("database_url")

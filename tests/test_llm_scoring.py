@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,7 +165,9 @@ def test_bad_answers_are_asked_again(
     assert "9999.99999" not in scores
     assert len(fake_openai.requests) == 5  # one re-ask
     reasked = fake_openai.requests[1]["body"]["messages"][1]["content"]
-    assert reasked.count('{"id"') == (5 if mode == "missing" else 1 if mode == "extra" else 10)
+    assert len(re.findall(r"^\S+ \| ", reasked, re.M)) == (
+        5 if mode == "missing" else 1 if mode == "extra" else 10
+    )
 
 
 def test_server_down_scores_offline(settings: Settings, listing_path: Path) -> None:
@@ -190,7 +193,11 @@ def test_prefilter_sends_the_best_share_and_followed_authors(
     settings: Settings, listing_path: Path, fake_openai: FakeOpenAI, records
 ) -> None:  # type: ignore[no-untyped-def]
     app = llm_app(
-        settings, listing_path, fake_openai.base_url, llm_prefilter_share=0.25, llm_prefilter_floor=0,
+        settings,
+        listing_path,
+        fake_openai.base_url,
+        llm_prefilter_share=0.25,
+        llm_prefilter_floor=0,
         llm_small_day=0,
     )
     digest = digest_for(app, authors=[records[39]["authors"][0]])

@@ -36,7 +36,7 @@ import numpy as np
 from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
-_PAPER = re.compile(r'^\{"id": ?"(?P<id>[^"]+)", ?"t": ?"(?P<t>(?:[^"\\]|\\.)*)"', re.M)
+_PAPER = re.compile(r"^(?P<id>\S+) \| (?P<t>.*?)(?: \| |$)", re.M)  # prompt lines: id | title | opening
 
 
 def tokens(text: str) -> int:
@@ -57,7 +57,15 @@ def hashed_embedding(text: str, dim: int = EMBEDDING_DIM) -> np.ndarray:
     return vector / norm if norm else vector
 
 
-REASONING_PER_PAPER = {"none": 0, "minimal": 4, "low": 12, "medium": 40, "high": 120, "xhigh": 260, "max": 600}
+REASONING_PER_PAPER = {
+    "none": 0,
+    "minimal": 4,
+    "low": 12,
+    "medium": 40,
+    "high": 120,
+    "xhigh": 260,
+    "max": 600,
+}
 SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs")
 CATALOGUE: dict[str, dict[str, Any]] = {
     "gpt-6-luna": {},
@@ -178,7 +186,7 @@ class FakeOpenAI(LoopbackServer):
             "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0},
         }
-        record["usage"] = usage
+        record["usage"], record["finish"] = usage, finish
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
         if step == "string_usage":
             usage = {k: str(v) if isinstance(v, int) else v for k, v in usage.items()}
@@ -202,9 +210,8 @@ class FakeOpenAI(LoopbackServer):
         efforts = _efforts(model)
         effort = body.get("reasoning_effort")
         if efforts is None:
-            return None if effort is None else _invalid(
-                f"Unrecognized request argument supplied: reasoning_effort (model {model})", "reasoning_effort"
-            )  # fmt: skip
+            message = f"Unrecognized request argument supplied: reasoning_effort (model {model})"
+            return None if effort is None else _invalid(message, "reasoning_effort")
         if effort is not None and effort not in efforts:
             return _invalid(
                 f"Unsupported value: 'reasoning_effort' does not support '{effort}' with this model. "

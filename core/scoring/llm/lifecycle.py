@@ -56,13 +56,13 @@ def _date(raw: Any) -> dt.date | None:
 def model_state(client: openai.OpenAI, model: str) -> ModelState:
     """Ask the endpoint about `model`; any failure other than model_not_found is "unknown"."""
     try:
-        info = client.models.retrieve(model, timeout=10)
+        info = client.with_options(max_retries=0, timeout=5).models.retrieve(model)
     except openai.OpenAIError as exc:
         if is_model_gone(exc):
             return ModelState(model, "gone", known_shutdown(model))
         log.info("the endpoint does not describe model %s (%s)", model, type(exc).__name__)
         return ModelState(model, "unknown", known_shutdown(model))
-    except Exception as exc:  # noqa: BLE001 - a strange answer about a model is not fatal
+    except Exception as exc:
         log.info("unreadable answer about model %s (%s)", model, type(exc).__name__)
         return ModelState(model, "unknown", known_shutdown(model))
     return ModelState(model, "served", _date(getattr(info, "shutdown_date", None)))
@@ -100,3 +100,11 @@ def lifecycle_lines(scorer: object, today: dt.date | None = None) -> list[str]:
         return []
     line = warning(model_state(client, model), today)
     return [line] if line else []
+
+
+def warn_about_model(scorer: object) -> list[str]:
+    """Start-up: log the lifecycle warning (one line) and return it."""
+    lines = lifecycle_lines(scorer)
+    for line in lines:
+        log.warning("%s", line)
+    return lines

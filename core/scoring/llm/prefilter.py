@@ -3,8 +3,10 @@
 At gpt-6-luna prices a whole day costs about a fifth of a cent per distinct criteria, so the
 default forwards every paper (`LLM_PREFILTER_SHARE=1`): a paper the offline ranking misjudges
 still reaches the model. What keeps the day within the token budget is detail, not
-exclusion: the best-ranked share of the day (`LLM_DETAIL_SHARE`) gets the longer abstract
-opening, the rest their title and a compact opening, enough to spot a relevant paper.
+exclusion: every paper gets its title and a compact abstract opening (enough to spot a
+relevant one), and the best-ranked get the longer opening for as long as the day's prompt
+stays within `LLM_PROMPT_TOKENS_PER_PAPER` per paper (60: the issue's ceiling is 66, and the
+margin absorbs longer criteria than the seed's).
 
 Operators who want to forward less set a share below 1; then followed authors' papers still
 always go, small days (`LLM_SMALL_DAY` papers or fewer) go whole, and at least
@@ -16,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.scoring.llm.prompt import ABSTRACT_WORDS, COMPACT_WORDS, paper_line, system_message
 from core.scoring.ranking import Ranking
 
 
@@ -24,7 +27,7 @@ class Prefilter:
     share: float = 1.0
     floor: int = 20
     small_day: int = 100
-    detail_share: float = 0.35
+    tokens_per_paper: float = 60.0
 
     def select(self, base: Ranking, *, wanted: set[str] | None, always: set[str]) -> list[int]:
         """Indices to send, best first: the share of the day (all of a small day), at least
@@ -36,12 +39,26 @@ class Prefilter:
         chosen = set(pool[:keep]) | {i for i in pool if base.papers[i].id in always}
         return sorted(chosen, key=lambda i: -base.value[i])
 
-    def detailed(self, base: Ranking, ask: list[int]) -> set[str] | None:
-        """Ids of the asked papers that get the longer opening (None: all of them): those in
-        the best `detail_share` of the whole day, so the cut does not depend on the cache."""
-        day = len(base.papers)
-        if self.detail_share >= 1 or day <= self.small_day:
+    def detailed(self, base: Ranking, ask: list[int], criteria: str, batch_size: int) -> set[str] | None:
+        """Ids of the asked papers (best first) that get the longer opening: as many as the
+        prompt budget of `tokens_per_paper` × asked papers allows once every paper has its
+        compact line and every call its system message. None: all of them."""
+        if not ask:
             return None
-        best = sorted(range(day), key=lambda i: -base.value[i])[: math.ceil(self.detail_share * day)]
-        top = {base.papers[i].id for i in best}
-        return {base.papers[i].id for i in ask if base.papers[i].id in top}
+        papers = [base.papers[i] for i in ask]
+        calls = math.ceil(len(papers) / batch_size)
+        left = self.tokens_per_paper * len(papers) - calls * (estimate(system_message(criteria)) + 8)
+        left -= sum(estimate(paper_line(p, COMPACT_WORDS)) + 1 for p in papers)
+        chosen: set[str] = set()
+        for paper in papers:
+            extra = estimate(paper_line(paper, ABSTRACT_WORDS)) - estimate(paper_line(paper, COMPACT_WORDS))
+            if extra > left:
+                break
+            left -= extra
+            chosen.add(paper.id)
+        return None if len(chosen) == len(papers) else chosen
+
+
+def estimate(text: str) -> int:
+    """Tokens by the usual rule of thumb for English: four characters each."""
+    return math.ceil(len(text) / 4)

@@ -52,8 +52,9 @@ def require_price(prices: Prices, model: str, *, budgeted: bool) -> None:
     """With a budget set, a model without a price would count zero and the budget protect nobody."""
     if budgeted and price_of(prices, model) is None:
         raise InputError(
-            f"no price is known for model {model!r} and a daily LLM budget is set: add it to LLM_PRICES "
-            f'(USD per 1M tokens: input, cached input, output), e.g. LLM_PRICES=\'{{"{model}": [0.1, 0.01, 0.5]}}\''
+            f"no price is known for model {model!r} and a daily LLM budget is set: add it to "
+            f"LLM_PRICES (USD per 1M tokens: input, cached input, output), "
+            f"e.g. LLM_PRICES='{{\"{model}\": [0.1, 0.01, 0.5]}}'"
         )
 
 

@@ -10,6 +10,7 @@ parameters the model family takes (families.py), and drop one the endpoint rejec
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,10 @@ from core.scoring.llm.prompt import ANSWER_SCHEMA, PROMPT_VERSION, messages
 from core.scoring.offline import OfflineScorer
 from core.scoring.ranking import FALLBACK, Ranking, ScoredBatch
 
-OUTPUT_TOKENS_PER_PAPER = 150  # a cap on each answer's cost: reasoning and the record
+# A cap on each answer's tokens per paper (the record, plus room to reason at that effort), so a
+# runaway answer cannot spend the budget; the visible record takes about 30.
+OUTPUT_TOKENS_PER_PAPER = {"none": 150, "minimal": 200, "low": 300, "medium": 600, "high": 1500}
+OUTPUT_TOKENS_MORE = 4000  # xhigh, max
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +115,10 @@ class LlmScorer:
         if not papers:
             return ScoredBatch(ranking=base)
         ask = self.prefilter(base, wanted=set(wanted) if wanted is not None else None, always=set(always))
-        detailed = self.selection.detailed(base, ask)
+        detailed = self.selection.detailed(base, ask, criteria.text, self.batch_size)
         budget = Budget(budget_usd)
-        chunks = [ask[i : i + self.batch_size] for i in range(0, len(ask), self.batch_size)]
+        size = math.ceil(len(ask) / max(1, math.ceil(len(ask) / self.batch_size))) if ask else 1
+        chunks = [ask[i : i + size] for i in range(0, len(ask), size)]  # even: no 5-paper tail call
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             results = list(
                 pool.map(
@@ -152,7 +157,7 @@ class LlmScorer:
                 log.warning("LLM batch of %d papers failed: %s", len(pending), type(exc).__name__)
                 result.failure = f"the LLM call failed ({type(exc).__name__})"
                 break
-            except Exception as exc:  # noqa: BLE001 - one strange answer never stops a digest
+            except Exception as exc:
                 log.warning("LLM batch of %d papers: unexpected %s", len(pending), type(exc).__name__)
                 result.failure = "the LLM answer was unreadable"
                 break
@@ -178,7 +183,8 @@ class LlmScorer:
             body["reasoning_effort"] = self.effort
         body.update(sampling_params(self.model, self.effort))
         if family_of(self.model) is not None:  # OpenAI's families; local servers may not know it
-            body["max_completion_tokens"] = 400 + OUTPUT_TOKENS_PER_PAPER * len(papers)
+            per_paper = OUTPUT_TOKENS_PER_PAPER.get(self.effort or "none", OUTPUT_TOKENS_MORE)
+            body["max_completion_tokens"] = 400 + per_paper * len(papers)
         for name in self._dropped:
             body.pop(name, None)
         return body
@@ -254,7 +260,10 @@ class LlmScorer:
         if self._gone:  # the one thing the operator must do, instead of a generic fallback note
             gone = gone_note(self.model, known_shutdown(self.model))
             return ScoredBatch(
-                ranking=ranking, usage=usage, calls=calls, notes=[f"{gone}; {fell_back} papers were scored offline."]
+                ranking=ranking,
+                usage=usage,
+                calls=calls,
+                notes=[f"{gone}; {fell_back} papers were scored offline."],
             )
         notes = [
             f"{len(verdicts)} of {len(base.papers)} papers were rated by {self.model}; "

@@ -28,7 +28,7 @@ def llm_scorer(settings: Settings, client: openai.OpenAI) -> LlmScorer:
             share=settings.llm_prefilter_share,
             floor=settings.llm_prefilter_floor,
             small_day=settings.llm_small_day,
-            detail_share=settings.llm_detail_share,
+            tokens_per_paper=settings.llm_prompt_tokens_per_paper,
         ),
         reasoning_effort=settings.llm_reasoning_effort or None,
     )
