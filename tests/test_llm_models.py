@@ -62,19 +62,36 @@ def test_efforts_above_none_send_no_sampling_parameters(
         assert not {"temperature", "top_p", "max_tokens"} & set(request["body"])
 
 
-def test_a_rejected_effort_is_dropped_once(
+def test_an_effort_the_model_lacks_becomes_the_family_default(
     settings: Settings, listing_path: Path, fake_openai: FakeOpenAI
 ) -> None:
-    """gpt-6-luna has no `minimal`: the endpoint's 400 names the parameter, the scorer drops it."""
+    """gpt-6-luna has no `minimal`: the 400 names reasoning_effort; the scorer asks at `none`
+    (not without an effort, which would be the model's costlier default, medium)."""
+    app = llm_app(
+        settings, listing_path, fake_openai.base_url, llm_reasoning_effort="minimal", llm_concurrency=1
+    )
+    digest = digest_for(app)
+    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-6-luna"}
+    assert len(_rejections(fake_openai)) == 1
+    assert all(r["body"]["reasoning_effort"] == "none" for r in fake_openai.requests[1:])
+    assert digest.usage.reasoning_tokens == 0
+
+
+def test_an_endpoint_that_does_not_know_reasoning_effort(
+    settings: Settings, listing_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    """An explicit effort sent to a model without one (a gateway's llama) is dropped once."""
     app = llm_app(
         settings,
         listing_path,
         fake_openai.base_url,
-        llm_reasoning_effort="minimal",
+        openai_model="llama3.1:8b",
+        llm_prices={"llama3.1:8b": (0.0, 0.0, 0.0)},
+        llm_reasoning_effort="low",
         llm_concurrency=1,
     )
     digest = digest_for(app)
-    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-6-luna"}
+    assert {s[2] for s in by_id(digest).values()} == {"llm:llama3.1:8b"}
     assert len(_rejections(fake_openai)) == 1
     assert all("reasoning_effort" not in r["body"] for r in fake_openai.requests[1:])
 
@@ -258,3 +275,25 @@ def test_shut_down_model_is_named_in_the_digest_note(
     assert {s[2] for s in by_id(digest).values()} == {"offline-fallback"}
     assert len(fake_openai.requests) == 1  # the other batches do not knock again
     assert count(app, Score) == 0
+
+
+def test_small_days_go_whole_and_the_prompt_budget_buys_detail_for_the_best(
+    settings: Settings, listing_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    app = llm_app(settings, listing_path, fake_openai.base_url, llm_prefilter_share=0.25)
+    assert len({s[2] for s in by_id(digest_for(app)).values()} - {"llm:gpt-6-luna"}) == 0  # 40 ≤ 100
+    fake_openai.requests.clear()
+    tight = llm_app(
+        settings,
+        listing_path,
+        fake_openai.base_url,
+        llm_prompt_tokens_per_paper=85,  # the system message alone is 23 a paper here
+        llm_batch_size=40,
+        database_url=settings.database_url.replace(".db", "-2.db"),
+    )
+    digest_for(tight)
+    (request,) = fake_openai.requests
+    assert request["usage"]["prompt_tokens"] <= 85 * 40
+    lines = request["body"]["messages"][1]["content"].splitlines()[1:-1]
+    long = [line.endswith(" …") and len(line.split(" | ")[2].split()) > 12 for line in lines]
+    assert long[0] and not long[-1] and 0 < sum(long) < 40  # the best-ranked come first

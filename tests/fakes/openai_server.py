@@ -138,8 +138,8 @@ class FakeOpenAI(LoopbackServer):
             return status, headers, {"error": {"message": "scripted failure", "type": "server_error"}}
         model = str(body.get("model", ""))
         if model in self.gone:
-            message = f"The model `{model}` does not exist or you do not have access to it."
-            return 404, {}, _invalid(message, code="model_not_found")
+            missing = f"The model `{model}` does not exist or you do not have access to it."
+            return 404, {}, _invalid(missing, code="model_not_found")
         rejected = self._rejected(model, body)
         if rejected is not None:
             return 400, {}, rejected
@@ -187,7 +187,7 @@ class FakeOpenAI(LoopbackServer):
             "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0},
         }
         record["usage"], record["finish"] = usage, finish
-        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+        reply: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
         if step == "string_usage":
             usage = {k: str(v) if isinstance(v, int) else v for k, v in usage.items()}
             usage["completion_tokens"] = "many"
@@ -195,10 +195,10 @@ class FakeOpenAI(LoopbackServer):
             usage = {**usage, "prompt_tokens": -2_400_000, "completion_tokens": -2_400_000,
                      "prompt_tokens_details": {"cached_tokens": -5}}  # fmt: skip
         if step == "numeric":
-            message["content"] = 5
+            reply["content"] = 5
         if step == "nested_content":
-            message["content"] = "[" * 200_000
-        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "message": message}
+            reply["content"] = "[" * 200_000
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "message": reply}
         return 200, {}, {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": model, "usage": usage, "choices": [{} if step == "empty_choice" else choice],

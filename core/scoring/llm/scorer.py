@@ -195,7 +195,7 @@ class LlmScorer:
         """One call; a usage the endpoint reports is recorded even when the answer is garbage."""
         for _adapt in range(4):
             try:
-                raw = self.client.chat.completions.with_raw_response.create(
+                raw = self.client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
                     **self.request_body(criteria, papers, detailed)
                 )
                 break
@@ -220,8 +220,19 @@ class LlmScorer:
         return text, usage
 
     def _adapt(self, message: str) -> bool:
-        """Drop what a 400 names (an effort or sampling parameter, else structured outputs)."""
+        """Change what a 400 names: an effort value the model lacks becomes the family's
+        default; a parameter the endpoint lacks is dropped; else structured outputs go."""
         lowered = message.lower()
+        family = family_of(self.model)
+        fallback = family.default_effort if family is not None else None
+        if (
+            "reasoning_effort" in lowered
+            and "temperature" not in lowered
+            and fallback not in (None, self.effort)
+        ):
+            log.info("endpoint rejected effort %s; using %s", self.effort, fallback)
+            self.effort = fallback
+            return True
         for name in ("temperature", "max_completion_tokens", "reasoning_effort"):
             if name in lowered and name not in self._dropped:
                 log.info("endpoint rejected %s; asking without it", name)
