@@ -297,3 +297,20 @@ def test_small_days_go_whole_and_the_prompt_budget_buys_detail_for_the_best(
     lines = request["body"]["messages"][1]["content"].splitlines()[1:-1]
     long = [line.endswith(" …") and len(line.split(" | ")[2].split()) > 12 for line in lines]
     assert long[0] and not long[-1] and 0 < sum(long) < 40  # the best-ranked come first
+
+
+def test_start_up_warns_once_about_a_retiring_model(
+    settings: Settings, listing_path: Path, fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    from core.scoring.llm.lifecycle import warn_about_model
+
+    soon = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=59)
+    fake_openai.catalogue["gpt-4o-mini"] = {"shutdown_date": soon.isoformat()}
+    app = llm_app(settings, listing_path, fake_openai.base_url, openai_model="gpt-4o-mini")
+    with caplog.at_level("WARNING"):
+        lines = warn_about_model(app.scoring.scorer)
+    assert lines == [
+        f"model gpt-4o-mini shuts down on {soon.isoformat()} (in 59 days): set OPENAI_MODEL, e.g. gpt-6-luna"
+    ]
+    assert [r.getMessage() for r in caplog.records if "shuts down" in r.getMessage()] == lines
+    assert warn_about_model(llm_app(settings, listing_path, fake_openai.base_url).scoring.scorer) == []

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from core.scoring.llm.families import known_shutdown
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger(__name__)
 WARN_DAYS = 60
@@ -29,6 +30,8 @@ class ModelState:
 
 def is_model_gone(exc: BaseException) -> bool:
     """A 404 that names the model as not found (not a path the endpoint lacks)."""
+    import openai  # loaded only where a key is configured
+
     if not isinstance(exc, openai.NotFoundError):
         return False
     return _error_code(exc.body) == "model_not_found" or getattr(exc, "code", None) == "model_not_found"
@@ -55,6 +58,8 @@ def _date(raw: Any) -> dt.date | None:
 
 def model_state(client: openai.OpenAI, model: str) -> ModelState:
     """Ask the endpoint about `model`; any failure other than model_not_found is "unknown"."""
+    import openai
+
     try:
         info = client.with_options(max_retries=0, timeout=5).models.retrieve(model)
     except openai.OpenAIError as exc:
@@ -96,7 +101,7 @@ def warning(state: ModelState, today: dt.date | None = None) -> str | None:
 def lifecycle_lines(scorer: object, today: dt.date | None = None) -> list[str]:
     """For start-up and `paperbot status`: the warning about the scoring model, if any."""
     client, model = getattr(scorer, "client", None), getattr(scorer, "model", None)
-    if not isinstance(client, openai.OpenAI) or not isinstance(model, str):
+    if client is None or not hasattr(client, "models") or not isinstance(model, str):
         return []
     line = warning(model_state(client, model), today)
     return [line] if line else []
