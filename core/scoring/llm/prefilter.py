@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from core.scoring.llm.prompt import ABSTRACT_WORDS, COMPACT_WORDS, paper_line, system_message
+from core.scoring.llm.prompt import ABSTRACT_WORDS, COMPACT_WORDS, paper_line, system_message, user_message
 from core.scoring.ranking import Ranking
 
 
@@ -39,26 +39,32 @@ class Prefilter:
         chosen = set(pool[:keep]) | {i for i in pool if base.papers[i].id in always}
         return sorted(chosen, key=lambda i: -base.value[i])
 
-    def detailed(self, base: Ranking, ask: list[int], criteria: str, batch_size: int) -> set[str] | None:
-        """Ids of the asked papers (best first) that get the longer opening: as many as the
-        prompt budget of `tokens_per_paper` × asked papers allows once every paper has its
-        compact line and every call its system message. None: all of them."""
+    def detailed(
+        self, base: Ranking, ask: list[int], criteria: str, batch_size: int
+    ) -> dict[str, int] | None:
+        """Abstract words per asked paper (best first; the others get COMPACT_WORDS): the
+        longest openings the prompt budget of `tokens_per_paper` × asked papers allows once
+        every paper has its compact line and every call its messages. None: all get the
+        full opening. Counted in characters (four a token), so every criteria's day costs
+        the same whatever its length: longer criteria buy less detail."""
         if not ask:
             return None
         papers = [base.papers[i] for i in ask]
         calls = math.ceil(len(papers) / batch_size)
-        left = self.tokens_per_paper * len(papers) - calls * (estimate(system_message(criteria)) + 8)
-        left -= sum(estimate(paper_line(p, COMPACT_WORDS)) + 1 for p in papers)
-        chosen: set[str] = set()
+        fixed = len(system_message(criteria)) + len(user_message([])) + 8  # 8: rounding, per call
+        left = 4 * self.tokens_per_paper * len(papers) - calls * fixed
+        left -= sum(len(paper_line(p, COMPACT_WORDS)) + 1 for p in papers)
+        words: dict[str, int] = {}
         for paper in papers:
-            extra = estimate(paper_line(paper, ABSTRACT_WORDS)) - estimate(paper_line(paper, COMPACT_WORDS))
-            if extra > left:
+            compact = len(paper_line(paper, COMPACT_WORDS))
+            fits = [
+                n
+                for n in range(ABSTRACT_WORDS, COMPACT_WORDS, -1)
+                if len(paper_line(paper, n)) - compact <= left
+            ]
+            if not fits:
                 break
-            left -= extra
-            chosen.add(paper.id)
-        return None if len(chosen) == len(papers) else chosen
-
-
-def estimate(text: str) -> int:
-    """Tokens by the usual rule of thumb for English: four characters each."""
-    return math.ceil(len(text) / 4)
+            words[paper.id] = fits[0]
+            left -= len(paper_line(paper, fits[0])) - compact
+        full = all(words.get(p.id) == ABSTRACT_WORDS for p in papers)
+        return None if full else words

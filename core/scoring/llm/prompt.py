@@ -9,7 +9,7 @@ whole day fits the token budget (bench/llm_cost.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 
 from core.models import Paper
 
@@ -82,11 +82,11 @@ def paper_line(paper: Paper, words: int = ABSTRACT_WORDS) -> str:
     return f"{paper.id} | {title} | {_fenced(_opening(paper.abstract, words))}"
 
 
-def user_message(papers: Sequence[Paper], detailed: Collection[str] | None = None) -> str:
-    """The varying part: one line per paper; `detailed` ids (all when None) get the longer
-    abstract opening, the others the compact one."""
+def user_message(papers: Sequence[Paper], detailed: Mapping[str, int] | None = None) -> str:
+    """The varying part: one line per paper, with the abstract's opening `detailed[id]` words
+    long (COMPACT_WORDS for ids not in it; ABSTRACT_WORDS for all when None)."""
     lines = [
-        paper_line(p, ABSTRACT_WORDS if detailed is None or p.id in detailed else COMPACT_WORDS)
+        paper_line(p, ABSTRACT_WORDS if detailed is None else detailed.get(p.id, COMPACT_WORDS))
         for p in papers
     ]
     return "<papers>\n" + "\n".join(lines) + "\n</papers>"
@@ -98,7 +98,7 @@ def _opening(abstract: str, words: int) -> str:
 
 
 def messages(
-    criteria: str, papers: Sequence[Paper], detailed: Collection[str] | None = None
+    criteria: str, papers: Sequence[Paper], detailed: Mapping[str, int] | None = None
 ) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": system_message(criteria)},

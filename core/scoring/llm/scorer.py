@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -132,7 +132,7 @@ class LlmScorer:
         return self.selection.select(base, wanted=wanted, always=always)
 
     def _batch(
-        self, criteria: str, papers: list[Paper], budget: Budget, detailed: set[str] | None = None
+        self, criteria: str, papers: list[Paper], budget: Budget, detailed: Mapping[str, int] | None = None
     ) -> BatchResult:
         """One batch; any failure keeps its papers' offline scores and is named, never raised."""
         result = BatchResult()
@@ -172,7 +172,7 @@ class LlmScorer:
         return result
 
     def request_body(
-        self, criteria: str, papers: Sequence[Paper], detailed: set[str] | None = None
+        self, criteria: str, papers: Sequence[Paper], detailed: Mapping[str, int] | None = None
     ) -> dict[str, object]:
         """The chat completion request for one batch of papers (also used by the Batch API):
         only parameters this model family takes, minus any the endpoint rejected."""
@@ -190,7 +190,7 @@ class LlmScorer:
         return body
 
     def _ask(
-        self, criteria: str, papers: list[Paper], detailed: set[str] | None, result: BatchResult
+        self, criteria: str, papers: list[Paper], detailed: Mapping[str, int] | None, result: BatchResult
     ) -> tuple[str, Usage]:
         """One call; a usage the endpoint reports is recorded even when the answer is garbage."""
         for _adapt in range(4):
