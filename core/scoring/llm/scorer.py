@@ -95,6 +95,7 @@ class LlmScorer:
         self._structured = True  # switched off for endpoints that reject response_format
         self._dropped: set[str] = set()  # parameters the endpoint rejected once
         self._gone = False
+        self._adapting = threading.Lock()
 
     @property
     def label(self) -> str:
@@ -193,14 +194,13 @@ class LlmScorer:
         self, criteria: str, papers: list[Paper], detailed: Mapping[str, int] | None, result: BatchResult
     ) -> tuple[str, Usage]:
         """One call; a usage the endpoint reports is recorded even when the answer is garbage."""
-        for _adapt in range(4):
+        for _adapt in range(5):
+            sent = self.request_body(criteria, papers, detailed)
             try:
-                raw = self.client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
-                    **self.request_body(criteria, papers, detailed)
-                )
+                raw = self.client.chat.completions.with_raw_response.create(**sent)  # type: ignore[call-overload]
                 break
             except openai.BadRequestError as exc:
-                if not self._adapt(str(exc.message)):
+                if not self._adapt(str(exc.message), sent):
                     raise
             except openai.NotFoundError as exc:
                 if is_model_gone(exc):
@@ -219,10 +219,16 @@ class LlmScorer:
         result.calls.append(usage)
         return text, usage
 
-    def _adapt(self, message: str) -> bool:
+    def _adapt(self, message: str, sent: dict[str, object]) -> bool:
         """Change what a 400 names: an effort value the model lacks becomes the family's
-        default; a parameter the endpoint lacks is dropped; else structured outputs go."""
-        lowered = message.lower()
+        default; a parameter the endpoint lacks is dropped; else structured outputs go.
+        Batches run at once: a shape another batch already changed is simply tried again."""
+        with self._adapting:
+            if _shape(sent) != _shape(self.request_body("", [])):
+                return True
+            return self._change_shape(message.lower())
+
+    def _change_shape(self, lowered: str) -> bool:
         family = family_of(self.model)
         fallback = family.default_effort if family is not None else None
         if (
@@ -283,3 +289,11 @@ class LlmScorer:
         if fell_back:
             notes.append(f"{fell_back} papers were scored offline because {'; '.join(reasons)}.")
         return ScoredBatch(ranking=ranking, usage=usage, notes=notes, calls=calls)
+
+
+def _shape(body: dict[str, object]) -> tuple[object, ...]:
+    """What `_adapt` may change in a request, without its messages."""
+    return (
+        body.get("reasoning_effort"),
+        *(name in body for name in ("temperature", "max_completion_tokens", "response_format")),
+    )
