@@ -3,6 +3,13 @@
 Reasoning families take `reasoning_effort`; the GPT-5.x/6 ones take sampling parameters
 (temperature) only at effort `none`, the o-series never. Models of no known family (Ollama,
 vLLM, gateways) get neither unless `LLM_REASONING_EFFORT` is set explicitly.
+
+gpt-6-luna's default effort is `none`, measured with `bench/llm_cost.py --efforts`: against the
+fake every effort the model accepts answered every batch whole on the first ask (structured
+outputs hold the shape; our `max_completion_tokens` leaves room to reason at each effort), so
+the cheapest is the one to keep: $0.0040 a day against $0.0053 at `low` and $0.0084 at
+`medium` (the model's own default when no effort is sent). It is also the only effort at
+which temperature 0 is accepted. `minimal` does not exist for gpt-6: it is replaced by `none`.
 """
 
 from __future__ import annotations
