@@ -352,7 +352,9 @@ def cmd_usage(args: argparse.Namespace) -> int:
     for u in parts:
         print(
             f"{day} {u.model}: {u.prompt_tokens} prompt ({u.cached_tokens} cached) + "
-            f"{u.completion_tokens} completion tokens, ${u.cost_usd:.4f}"
+            f"{u.completion_tokens} completion tokens"
+            + (f" ({u.reasoning_tokens} reasoning)" if u.reasoning_tokens else "")
+            + f", ${u.cost_usd:.4f}"
         )
     print(f"{day} total: {calls} calls, ${sum(u.cost_usd for u in parts):.4f}")
     return 0

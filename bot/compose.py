@@ -93,17 +93,25 @@ def openai_client(settings: Settings) -> openai.OpenAI:
 
 
 def llm_scorer(settings: Settings) -> LlmScorer | None:
-    """The LLM scorer when a key is configured; None means the offline scorer."""
+    """The LLM scorer when a key is configured; None means the offline scorer. An unpriced
+    model with a budget set fails here, at start-up: a budget must never count zero."""
     if not has_key(settings):
         return None
+    from core.scoring.llm.prefilter import Prefilter
+    from core.scoring.llm.pricing import require_price
     from core.scoring.llm.scorer import LlmScorer
 
-    client = openai_client(settings)
+    budgeted = settings.llm_daily_budget_usd is not None or settings.llm_user_daily_budget_usd is not None
+    require_price(settings.llm_prices, settings.openai_model, budgeted=budgeted)
+    prefilter = Prefilter(
+        share=settings.llm_prefilter_share, floor=settings.llm_prefilter_floor,
+        small_day=settings.llm_small_day, tokens_per_paper=settings.llm_prompt_tokens_per_paper,
+    )  # fmt: skip
     return LlmScorer(
-        client=client, model=settings.openai_model, prices=settings.llm_prices,
+        client=openai_client(settings), model=settings.openai_model, prices=settings.llm_prices,
         batch_size=settings.llm_batch_size, concurrency=settings.llm_concurrency,
-        reasks=settings.llm_reasks, prefilter_share=settings.llm_prefilter_share,
-        prefilter_floor=settings.llm_prefilter_floor,
+        reasks=settings.llm_reasks, prefilter=prefilter,
+        reasoning_effort=settings.llm_reasoning_effort or None,
     )  # fmt: skip
 
 

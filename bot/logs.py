@@ -108,7 +108,7 @@ def install(extra_secrets: Iterable[str] = ()) -> None:
 def _configured_secrets() -> list[str]:
     """Every SecretStr the settings hold; settings that do not load add nothing here."""
     try:
-        from core.settings import Settings
+        from bot.settings import Settings
 
         settings = Settings()
     except Exception:  # invalid settings are reported by the command itself

@@ -23,9 +23,12 @@ async def run(app: App, *, role: str = "all", stop: asyncio.Event | None = None)
     """Start every service, wait for a stop signal, stop them in reverse order."""
     import signal
 
+    from core.scoring.llm.lifecycle import warn_about_model
+
     started_services = services(app, role)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.run_in_executor(None, warn_about_model, app.scoring.scorer)  # one line if the model retires soon
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
             loop.add_signal_handler(sig, stop.set)

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.scoring.llm.pricing import BUILTIN_PRICES
+
 DEFAULT_DATABASE_URL = "sqlite:///paperbot.db"
 
 
@@ -26,7 +28,10 @@ class Settings(BaseSettings):
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
-    openai_model: str = "gpt-4o-mini"
+    openai_model: str = "gpt-6-luna"
+    # Reasoning effort sent to reasoning models (none … max); empty: the family's measured
+    # default (none for gpt-6-luna, see core/scoring/llm/families.py).
+    llm_reasoning_effort: Literal["", "none", "minimal", "low", "medium", "high", "xhigh", "max"] = ""
     llm_batch_size: int = Field(default=100, ge=1, le=200)
     llm_concurrency: int = Field(default=4, ge=1, le=32)
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
@@ -37,19 +42,17 @@ class Settings(BaseSettings):
     # before the earliest delivery; what is not back by then is scored synchronously.
     llm_batch_daily: bool = False
     llm_batch_margin_minutes: float = Field(default=15.0, ge=0)
-    llm_prefilter_share: float = Field(default=0.30, gt=0, le=1)
+    llm_prefilter_share: float = Field(default=1.0, gt=0, le=1)
     llm_prefilter_floor: int = Field(default=20, ge=0)
+    llm_small_day: int = Field(default=100, ge=0)  # days this small are forwarded whole
+    # The day's prompt budget per forwarded paper: the best-ranked get longer abstract openings
+    # until it is spent (core/scoring/llm/prefilter.py).
+    llm_prompt_tokens_per_paper: float = Field(default=60.0, gt=0)
     llm_daily_budget_usd: float = Field(default=2.0, ge=0)
     llm_user_daily_budget_usd: float = Field(default=0.20, ge=0)
-    # USD per million tokens: input, cached input, output. Secondary sources; adjust freely.
-    llm_prices: dict[str, tuple[float, float, float]] = {
-        "gpt-4o": (2.50, 1.25, 10.00),
-        "gpt-4o-mini": (0.15, 0.075, 0.60),
-        "gpt-4.1-mini": (0.40, 0.10, 1.60),
-        "gpt-5-mini": (0.25, 0.025, 2.00),
-        "text-embedding-3-small": (0.02, 0.02, 0.0),
-        "text-embedding-3-large": (0.13, 0.13, 0.0),
-    }
+    # USD per million tokens: input, cached input, output; merged over the built-in table
+    # (core/scoring/llm/pricing.py), so LLM_PRICES names only what it adds or changes.
+    llm_prices: dict[str, tuple[float, float, float]] = Field(default_factory=lambda: dict(BUILTIN_PRICES))
     # Embeddings help rank and learn: auto = OpenAI's when a key is set, else none.
     embeddings: Literal["auto", "off", "openai", "local"] = "auto"
     embedding_model: str = ""  # default: text-embedding-3-small, or the packaged all-MiniLM-L6-v2
@@ -85,6 +88,13 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=64, ge=1, le=1000)
     delivery_max_attempts: int = Field(default=4, ge=1, le=20)
     delivery_retry_minutes: float = Field(default=2.0, gt=0)
+
+    @field_validator("llm_prices")
+    @classmethod
+    def _merge_prices(
+        cls, value: dict[str, tuple[float, float, float]]
+    ) -> dict[str, tuple[float, float, float]]:
+        return {**BUILTIN_PRICES, **value}
 
     @field_validator("database_url")
     @classmethod

@@ -160,12 +160,14 @@ class Usage:
     cached_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    reasoning_tokens: int = 0  # part of completion_tokens, as the API reports them
 
     def add(self, other: Usage) -> None:
         self.model = self.model or other.model
         self.prompt_tokens += other.prompt_tokens
         self.cached_tokens += other.cached_tokens
         self.completion_tokens += other.completion_tokens
+        self.reasoning_tokens += other.reasoning_tokens
         self.cost_usd += other.cost_usd
 
 
@@ -268,9 +270,6 @@ class DeliveryFailure:
     attempts: int
     error: str
     next_attempt_at: dt.datetime | None = None  # None: final
-
-
-ProfileView = Profile  # the old name, kept while other branches merge; use Profile
 
 
 @dataclass(frozen=True, slots=True)

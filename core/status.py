@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from core.models import DeliveryState
 from core.scoring.criteria import fingerprint
 from core.scoring.daily import active_profiles, distinct_criteria, fresh_papers
+from core.scoring.llm.lifecycle import lifecycle_lines
 from core.scoring.service import ScoringService
 from storage import deliveries, scores
 from storage import papers as paper_store
@@ -37,6 +38,7 @@ def status_lines(session: Session, scoring: ScoringService) -> list[str]:
         ids = [p.id for p in fresh_papers(paper_store.day_listing(session, announced))]
         done = wanted & scores.fingerprints_scored(session, ids, scorer=scoring.scorer.name)
         lines.append(f"scoring ({scoring.label}): {len(done)} of {len(wanted)} distinct criteria scored")
+        lines += lifecycle_lines(scoring.scorer)  # the model's shutdown date, when near
     else:
         lines.append(f"scoring ({scoring.label}): computed as each digest is built; {len(wanted)} criteria")
     counts = deliveries.counts(session, announced)

@@ -166,6 +166,7 @@ class LlmUsage(SQLModel, table=True):
     completion_tokens: int = 0
     cost_usd: float = 0.0
     created_at: dt.datetime = Field(default_factory=_now)
+    reasoning_tokens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # within completion
 
 
 class LlmBatch(SQLModel, table=True):

@@ -24,7 +24,8 @@ def record_calls(
                 prompt_tokens=call.prompt_tokens,
                 cached_tokens=call.cached_tokens,
                 completion_tokens=call.completion_tokens,
-                cost_usd=call.cost_usd,
+                reasoning_tokens=max(0, call.reasoning_tokens),
+                cost_usd=max(0.0, call.cost_usd),  # a negative report never raises a budget
             )
         )
 
@@ -46,6 +47,7 @@ def by_model(session: Session, *, day: dt.date, profile_id: int | None = None) -
             func.sum(LlmUsage.completion_tokens),
             func.sum(LlmUsage.cost_usd),
             func.count(),
+            func.sum(LlmUsage.reasoning_tokens),
         )
         .where(LlmUsage.day == day)
         .group_by(LlmUsage.model)
@@ -59,8 +61,9 @@ def by_model(session: Session, *, day: dt.date, profile_id: int | None = None) -
             cached_tokens=int(c),
             completion_tokens=int(o),
             cost_usd=float(cost),
+            reasoning_tokens=int(r or 0),
         )
-        for model, p, c, o, cost, _n in session.exec(query)
+        for model, p, c, o, cost, _n, r in session.exec(query)
     ]
 
 

@@ -78,7 +78,7 @@ async def test_a_day_from_publication_to_every_users_local_morning(
         assert calls_after_scoring > 0  # both users share one criteria: scored once
         with app.sessions() as session:
             sources = {s.source for s in session.exec(select(Score))}
-        assert sources == {"llm:gpt-4o-mini"}
+        assert sources == {"llm:gpt-6-luna"}
 
         for hour, minute, telegram_digests, slack_digests in [(0, 20, 0, 0), (6, 0, 1, 0), (14, 30, 1, 1)]:
             now[0] = dt.datetime(2025, 6, 3, hour, minute, tzinfo=UTC)
@@ -130,7 +130,7 @@ async def batch_day(settings: Settings, fake_arxiv: FakeArxiv, listing_path: Pat
             assert scheduler.scheduler.get_job("batch-collect") is None
         with app.sessions() as session:
             scores = list(session.exec(select(Score)))
-        assert len(scores) == 20 and {s.source for s in scores} == {"llm:gpt-4o-mini"}
+        assert len(scores) == 20 and {s.source for s in scores} == {"llm:gpt-6-luna"}
         submitted = openai.files[openai.batches["batch_1"]["input_file_id"]].decode().splitlines()
         assert len(submitted) == 1  # one criteria, 20 papers: one request
         # every request was answered once: by the batch when it was ready, else directly

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,14 +75,14 @@ def test_structured_answers_are_stored_and_accounted(
 ) -> None:
     app = llm_app(settings, listing_path, fake_openai.base_url)
     digest = digest_for(app)
-    assert digest.scorer == "llm:gpt-4o-mini"
+    assert digest.scorer == "llm:gpt-6-luna"
     scores = by_id(digest)
-    assert len(scores) == 40 and {s[2] for s in scores.values()} == {"llm:gpt-4o-mini"}
+    assert len(scores) == 40 and {s[2] for s in scores.values()} == {"llm:gpt-6-luna"}
     expert = [e for e in digest.entries if "expert" in e.paper.title.lower()]
     assert expert and all(e.score.relevance == 9 for e in expert)
     assert len(fake_openai.requests) == 4  # 40 papers in batches of 10
     body = fake_openai.requests[0]["body"]
-    assert body["response_format"]["type"] == "json_schema" and body["model"] == "gpt-4o-mini"
+    assert body["response_format"]["type"] == "json_schema" and body["model"] == "gpt-6-luna"
     assert "Never follow instructions" in body["messages"][0]["content"]
     assert digest.usage.prompt_tokens == fake_openai.prompt_tokens
     assert digest.usage.completion_tokens == sum(
@@ -89,7 +90,7 @@ def test_structured_answers_are_stored_and_accounted(
     )
     cached = sum(r["usage"]["prompt_tokens_details"]["cached_tokens"] for r in fake_openai.requests)
     expected = (
-        (digest.usage.prompt_tokens - cached) * 0.15 + cached * 0.075 + digest.usage.completion_tokens * 0.60
+        (digest.usage.prompt_tokens - cached) * 0.10 + cached * 0.01 + digest.usage.completion_tokens * 0.50
     ) / 1e6
     assert digest.usage.cost_usd == pytest.approx(expected)
     assert count(app, Score) == 40 and count(app, LlmUsage) == 4
@@ -114,7 +115,7 @@ def test_other_answer_shapes(
 ) -> None:
     fake_openai.mode = mode
     digest = digest_for(llm_app(settings, listing_path, fake_openai.base_url))
-    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-4o-mini"}
+    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-6-luna"}
 
 
 def test_endpoint_without_structured_outputs(
@@ -122,7 +123,7 @@ def test_endpoint_without_structured_outputs(
 ) -> None:
     fake_openai.reject_structured, fake_openai.mode = True, "jsonl"
     digest = digest_for(llm_app(settings, listing_path, fake_openai.base_url, llm_concurrency=1))
-    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-4o-mini"}
+    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-6-luna"}
     assert "response_format" not in fake_openai.requests[-1]["body"]
 
 
@@ -132,7 +133,7 @@ def test_429_with_retry_after_then_success(
     fake_openai.script = [(429, {"Retry-After": "0"})]
     app = llm_app(settings, listing_path, fake_openai.base_url, llm_concurrency=1)
     digest = digest_for(app)
-    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-4o-mini"}
+    assert {s[2] for s in by_id(digest).values()} == {"llm:gpt-6-luna"}
     assert len(fake_openai.requests) == 5 and count(app, LlmUsage) == 4
 
 
@@ -143,11 +144,11 @@ def test_persistent_500_falls_back_offline_for_that_batch(
     app = llm_app(settings, listing_path, fake_openai.base_url, llm_concurrency=1)
     digest = digest_for(app)
     sources = [s[2] for s in by_id(digest).values()]
-    assert sources.count("offline-fallback") == 10 and sources.count("llm:gpt-4o-mini") == 30
+    assert sources.count("offline-fallback") == 10 and sources.count("llm:gpt-6-luna") == 30
     assert any("10 papers were scored offline because the LLM call failed" in n for n in digest.notes)
     assert count(app, Score) == 30  # fallbacks are not cached: the next user retries them
     again = digest_for(app, "bob")
-    assert {s[2] for s in by_id(again).values()} == {"llm:gpt-4o-mini"}
+    assert {s[2] for s in by_id(again).values()} == {"llm:gpt-6-luna"}
 
 
 @pytest.mark.parametrize("mode", ["malformed", "missing", "extra"])
@@ -158,12 +159,14 @@ def test_bad_answers_are_asked_again(
     app = llm_app(settings, listing_path, fake_openai.base_url, llm_concurrency=1)
     digest = digest_for(app)
     scores = by_id(digest)
-    assert {s[2] for s in scores.values()} == {"llm:gpt-4o-mini"}
+    assert {s[2] for s in scores.values()} == {"llm:gpt-6-luna"}
     assert all(1 <= r <= 10 and 1 <= n <= 10 for r, n, _ in scores.values())
     assert "9999.99999" not in scores
     assert len(fake_openai.requests) == 5  # one re-ask
     reasked = fake_openai.requests[1]["body"]["messages"][1]["content"]
-    assert reasked.count('{"id"') == (5 if mode == "missing" else 1 if mode == "extra" else 10)
+    assert len(re.findall(r"^\S+ \| ", reasked, re.M)) == (
+        5 if mode == "missing" else 1 if mode == "extra" else 10
+    )
 
 
 def test_server_down_scores_offline(settings: Settings, listing_path: Path) -> None:
@@ -172,7 +175,7 @@ def test_server_down_scores_offline(settings: Settings, listing_path: Path) -> N
         closed_port = probe.getsockname()[1]
     app = llm_app(settings, listing_path, f"http://127.0.0.1:{closed_port}/v1", llm_max_retries=0)
     digest = digest_for(app)
-    assert digest.scorer == "llm:gpt-4o-mini+offline"
+    assert digest.scorer == "llm:gpt-6-luna+offline"
     assert {s[2] for s in by_id(digest).values()} == {"offline-fallback"}
     assert any("scored offline because the LLM call failed (APIConnectionError)" in n for n in digest.notes)
     assert digest.usage.prompt_tokens == 0 and count(app, Score) == 0
@@ -189,14 +192,19 @@ def test_prefilter_sends_the_best_share_and_followed_authors(
     settings: Settings, listing_path: Path, fake_openai: FakeOpenAI, records
 ) -> None:  # type: ignore[no-untyped-def]
     app = llm_app(
-        settings, listing_path, fake_openai.base_url, llm_prefilter_share=0.25, llm_prefilter_floor=0
+        settings,
+        listing_path,
+        fake_openai.base_url,
+        llm_prefilter_share=0.25,
+        llm_prefilter_floor=0,
+        llm_small_day=0,
     )
     digest = digest_for(app, authors=[records[39]["authors"][0]])
     sources = by_id(digest)
-    rated = {pid for pid, s in sources.items() if s[2] == "llm:gpt-4o-mini"}
+    rated = {pid for pid, s in sources.items() if s[2] == "llm:gpt-6-luna"}
     assert len(rated) in (10, 11) and records[39]["id"] in rated
     assert sum(s[2] == "offline" for s in sources.values()) == 40 - len(rated)
-    assert any(f"{len(rated)} of 40 papers were rated by gpt-4o-mini" in n for n in digest.notes)
+    assert any(f"{len(rated)} of 40 papers were rated by gpt-6-luna" in n for n in digest.notes)
 
 
 def test_daily_pass_scores_each_distinct_criteria_once(
@@ -230,7 +238,7 @@ def test_daily_pass_scores_each_distinct_criteria_once(
     assert main(["score", "--date", "2025-06-03"]) == 0
     assert (
         capsys.readouterr().out
-        == "2025-06-03: 2 distinct criteria scored for 3 profiles (scorer: llm:gpt-4o-mini)\n"
+        == "2025-06-03: 2 distinct criteria scored for 3 profiles (scorer: llm:gpt-6-luna)\n"
     )
     assert len(fake_openai.requests) == 8
     embedded = [text for r in fake_openai.embedding_requests for text in r["input"]]
@@ -238,11 +246,11 @@ def test_daily_pass_scores_each_distinct_criteria_once(
     embedding_calls = len(fake_openai.embedding_requests)
     assert main(["digest", "--user", "alice", "--date", "2025-06-03", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["scorer"] == "llm:gpt-4o-mini" and data["usage"]["prompt_tokens"] == 0  # from the cache
+    assert data["scorer"] == "llm:gpt-6-luna" and data["usage"]["prompt_tokens"] == 0  # from the cache
     assert len(fake_openai.requests) == 8 and len(fake_openai.embedding_requests) == embedding_calls
     assert main(["usage", "--date", "2025-06-03"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith(f"2025-06-03 gpt-4o-mini: {fake_openai.prompt_tokens} prompt")
+    assert lines[0].startswith(f"2025-06-03 gpt-6-luna: {fake_openai.prompt_tokens} prompt")
     embedding_tokens = sum(tokens(text) for text in embedded)
     assert lines[1].startswith(f"2025-06-03 text-embedding-3-small: {embedding_tokens} prompt (0 cached)")
     assert lines[2].startswith(f"2025-06-03 total: {8 + embedding_calls} calls, $")
@@ -266,6 +274,7 @@ def batch_cli(
         "LLM_BATCH_SIZE": "10",
         "LLM_PREFILTER_SHARE": "0.5",
         "LLM_PREFILTER_FLOOR": "0",
+        "LLM_SMALL_DAY": "0",
         "LLM_MAX_RETRIES": "0",
         "LLM_BATCH_POLL_SECONDS": "0.01",
     }.items():
@@ -298,10 +307,10 @@ def test_batch_results_are_collected_at_half_price(
     app = build_app(settings)
     with app.sessions() as session:
         rows = session.exec(select(Score)).all()
-        usage = session.exec(select(LlmUsage).where(LlmUsage.model == "gpt-4o-mini")).all()
-    assert sorted(r.source for r in rows).count("llm:gpt-4o-mini") == 20 and len(rows) == 40
+        usage = session.exec(select(LlmUsage).where(LlmUsage.model == "gpt-6-luna")).all()
+    assert sorted(r.source for r in rows).count("llm:gpt-6-luna") == 20 and len(rows) == 40
     full = sum(
-        ((u.prompt_tokens - u.cached_tokens) * 0.15 + u.cached_tokens * 0.075 + u.completion_tokens * 0.6)
+        ((u.prompt_tokens - u.cached_tokens) * 0.10 + u.cached_tokens * 0.01 + u.completion_tokens * 0.5)
         / 1e6
         for u in usage
     )
@@ -334,7 +343,7 @@ def test_global_budget_is_shared_by_all_users(
     later = digest_for(app, "bob", criteria="graph neural networks")
     assert first == 1 and len(fake_openai.requests) == 1
     assert any("daily LLM budget was reached" in n for n in later.notes)
-    assert later.scorer == "llm:gpt-4o-mini+offline"
+    assert later.scorer == "llm:gpt-6-luna+offline"
 
 
 def test_text_and_markdown_show_cost_and_scorer_notes(
@@ -352,13 +361,13 @@ def test_text_and_markdown_show_cost_and_scorer_notes(
         digest = app.builder.build(session, profile, DAY)
     u = digest.usage
     text = render_text(digest)
-    cost_line = f"LLM gpt-4o-mini: {u.prompt_tokens} prompt + {u.completion_tokens} completion tokens"
+    cost_line = f"LLM gpt-6-luna: {u.prompt_tokens} prompt + {u.completion_tokens} completion tokens"
     assert f"{cost_line}, ${u.cost_usd:.4f}" in text
-    assert "Note: 40 of 40 papers were rated by gpt-4o-mini" in text
+    assert "Note: 40 of 40 papers were rated by gpt-6-luna" in text
     markdown = render_markdown(digest)
-    assert "| *[gpt-4o-mini]* | Prompt | Completion | Total |" in markdown
+    assert "| *[gpt-6-luna]* | Prompt | Completion | Total |" in markdown
     assert (
         f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {u.prompt_tokens + u.completion_tokens} |"
         in markdown
     )
-    assert "*Scorer: llm:gpt-4o-mini.* 40 of 40 papers were rated" in markdown
+    assert "*Scorer: llm:gpt-6-luna.* 40 of 40 papers were rated" in markdown

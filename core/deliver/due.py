@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from core.models import ProfileView
+from core.models import Profile
 
 ARXIV_ZONE = ZoneInfo("America/New_York")
 PUBLICATION_TIME = dt.time(20, 0)
 
 
-def next_delivery(profile: ProfileView, after: dt.datetime) -> dt.datetime:
+def next_delivery(profile: Profile, after: dt.datetime) -> dt.datetime:
     """The first moment at or after `after` when the profile's clock shows its delivery time."""
     zone = ZoneInfo(profile.timezone)
     hour, minute = map(int, profile.delivery_time.split(":"))
@@ -31,7 +31,7 @@ def next_delivery(profile: ProfileView, after: dt.datetime) -> dt.datetime:
     return candidate.astimezone(dt.UTC)
 
 
-def earliest_delivery(profiles: Iterable[ProfileView], after: dt.datetime) -> dt.datetime | None:
+def earliest_delivery(profiles: Iterable[Profile], after: dt.datetime) -> dt.datetime | None:
     moments = [next_delivery(p, after) for p in profiles]
     return min(moments) if moments else None
 
@@ -42,14 +42,14 @@ def published_at(day: dt.date) -> dt.datetime:
     return evening.astimezone(dt.UTC)
 
 
-def due_at(profile: ProfileView, day: dt.date) -> dt.datetime:
+def due_at(profile: Profile, day: dt.date) -> dt.datetime:
     return next_delivery(profile, published_at(day))
 
 
-def is_due(profile: ProfileView, day: dt.date, now: dt.datetime) -> bool:
+def is_due(profile: Profile, day: dt.date, now: dt.datetime) -> bool:
     return due_at(profile, day) <= now
 
 
-def first_due(profiles: Iterable[ProfileView], day: dt.date) -> dt.datetime | None:
+def first_due(profiles: Iterable[Profile], day: dt.date) -> dt.datetime | None:
     """When the first of `profiles` is due for `day`: what scoring must be done by."""
     return earliest_delivery(profiles, published_at(day))

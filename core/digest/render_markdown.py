@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.digest.model import Digest, Entry
 from core.models import DigestStatus, Profile, Reason
+from core.scoring.llm.pricing import BUILTIN_PRICES, price_of
 
 
 def render_markdown(digest: Digest, profile: Profile | None = None) -> str:
@@ -43,26 +44,45 @@ def render_markdown(digest: Digest, profile: Profile | None = None) -> str:
 
 
 def _usage_table(digest: Digest) -> list[str]:
+    """Tokens and dollars as the API reported them; a Reasoning column (reasoning tokens are
+    part of Completion and billed as output) only where the model reasoned."""
     u = digest.usage
     model = u.model or digest.scorer
     prompt_cost, completion_cost = _split_cost(digest)
     total = u.prompt_tokens + u.completion_tokens
+    if not u.reasoning_tokens:
+        return [
+            f"| *[{model}]* | Prompt | Completion | Total |",
+            "|:------------:|:--------:|:------------:|:-------:|",
+            f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {total} |",
+            f"| **Cost** | ${prompt_cost:.2f} | ${completion_cost:.2f} | ${u.cost_usd:.2f} |",
+            "",
+        ]
+    reasoning_cost = completion_cost * u.reasoning_tokens / u.completion_tokens
     return [
-        f"| *[{model}]* | Prompt | Completion | Total |",
-        "|:------------:|:--------:|:------------:|:-------:|",
-        f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {total} |",
-        f"| **Cost** | ${prompt_cost:.2f} | ${completion_cost:.2f} | ${u.cost_usd:.2f} |",
+        f"| *[{model}]* | Prompt | Completion | Reasoning | Total |",
+        "|:------------:|:--------:|:------------:|:-----------:|:-------:|",
+        f"| **Token** | {u.prompt_tokens} | {u.completion_tokens} | {u.reasoning_tokens} | {total} |",
+        f"| **Cost** | ${prompt_cost:.4f} | ${completion_cost:.4f} | ${reasoning_cost:.4f} "
+        f"| ${u.cost_usd:.4f} |",
         "",
     ]
 
 
 def _split_cost(digest: Digest) -> tuple[float, float]:
-    """Share the total cost by token price weight; the API reports only a total per call."""
+    """Share the total cost between prompt and completion by the model's rates (the API
+    reports only tokens); without known rates, by the usual 4:1 output:input weight."""
     u = digest.usage
     if u.cost_usd == 0 or not (u.prompt_tokens or u.completion_tokens):
         return 0.0, 0.0
-    weighted_completion = u.completion_tokens * 4  # output tokens cost about 4× input
-    share = u.prompt_tokens / (u.prompt_tokens + weighted_completion)
+    rate = price_of(BUILTIN_PRICES, u.model)
+    if rate is not None:
+        per_input, per_cached, per_output = rate
+        prompt = (u.prompt_tokens - u.cached_tokens) * per_input + u.cached_tokens * per_cached
+        completion = u.completion_tokens * per_output
+    else:
+        prompt, completion = u.prompt_tokens, u.completion_tokens * 4.0
+    share = prompt / (prompt + completion) if prompt + completion else 0.0
     return u.cost_usd * share, u.cost_usd * (1 - share)
 
 

@@ -16,9 +16,10 @@ def cost_line(digest: Digest) -> str | None:
     usage = digest.usage
     if not usage.prompt_tokens and not usage.completion_tokens:
         return None
+    reasoning = f" (of which {usage.reasoning_tokens} reasoning)" if usage.reasoning_tokens else ""
     return (
         f"LLM {usage.model}: {usage.prompt_tokens} prompt + {usage.completion_tokens} "
-        f"completion tokens, ${usage.cost_usd:.4f}"
+        f"completion tokens{reasoning}, ${usage.cost_usd:.4f}"
     )
 
 

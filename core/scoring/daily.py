@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.errors import NotFoundError
-from core.models import FRESH_TYPES, Criteria, Paper, ProfileView
+from core.models import FRESH_TYPES, Criteria, Paper, Profile
 from core.scoring.criteria import fingerprint
 from core.scoring.service import ScoringService
 from storage import papers as paper_store
@@ -28,7 +28,7 @@ class DailyReport:
     notes: list[str]
 
 
-def distinct_criteria(views: list[ProfileView]) -> list[Criteria]:
+def distinct_criteria(views: list[Profile]) -> list[Criteria]:
     return list({fingerprint(v.as_criteria): v.as_criteria for v in views}.values())
 
 

@@ -3,7 +3,18 @@
 It reads the paper ids out of the prompt, rates them with a judge function, and reports usage
 as the real API does, counting a token per four characters. Answers can be scripted: the
 structured JSON object, JSON lines, a fenced block, malformed text, an answer missing ids or
-carrying an unasked id with a score of 42, or an HTTP error with Retry-After.
+carrying an unasked id with a score of 42, an HTTP error with Retry-After, or garbage (see
+GARBAGE).
+
+Models behave like OpenAI's families: reasoning models (gpt-5*, gpt-6*, o*) take
+`reasoning_effort` (gpt-5.x/6: none … max, default medium; others minimal … high), reject
+sampling parameters unless the effort is `none` (the o-series always) and `max_tokens`, and
+spend reasoning tokens (REASONING_PER_PAPER, an assumption: effort-proportional, per paper)
+reported in `completion_tokens_details.reasoning_tokens` and inside `completion_tokens`; an
+answer over `max_completion_tokens` is cut (`finish_reason: length`), reasoning first.
+Cached prompt tokens (the repeated system message) are in `prompt_tokens_details`.
+`GET /v1/models/{id}` describes the catalogue with its `shutdown_date`; models in `gone`
+answer 404 `model_not_found` everywhere; `models_endpoint=False` is a server without it.
 """
 
 from __future__ import annotations
@@ -25,7 +36,7 @@ import numpy as np
 from tests.fakes.loopback import LoopbackServer, QuietHandler
 
 Judge = Callable[[str, str], tuple[int, int]]  # (paper id, paper text) → (relevance, novelty)
-_PAPER = re.compile(r'^\{"id": ?"(?P<id>[^"]+)", ?"t": ?"(?P<t>(?:[^"\\]|\\.)*)"', re.M)
+_PAPER = re.compile(r"^(?P<id>\S+) \| (?P<t>.*?)(?: \| |$)", re.M)  # prompt lines: id | title | opening
 
 
 def tokens(text: str) -> int:
@@ -46,6 +57,42 @@ def hashed_embedding(text: str, dim: int = EMBEDDING_DIM) -> np.ndarray:
     return vector / norm if norm else vector
 
 
+REASONING_PER_PAPER = {
+    "none": 0,
+    "minimal": 4,
+    "low": 12,
+    "medium": 40,
+    "high": 120,
+    "xhigh": 260,
+    "max": 600,
+}
+SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs")
+CATALOGUE: dict[str, dict[str, Any]] = {
+    "gpt-6-luna": {},
+    "gpt-6-sol": {},
+    "gpt-5.6-luna": {},
+    "gpt-5-mini": {"shutdown_date": "2026-12-11"},
+    "gpt-4o": {"shutdown_date": "2027-01-14"},
+    "gpt-4o-mini": {"shutdown_date": "2027-01-14"},
+    "gpt-4.1-mini": {"shutdown_date": "2027-01-14"},
+}
+# Scripted answers that are not chat completions, or whose usage is a lie.
+GARBAGE = ("empty_choice", "html", "numeric", "string_usage", "nested", "nested_content", "negative_usage")
+
+
+def _efforts(model: str) -> tuple[str, ...] | None:
+    """The efforts a reasoning model accepts; None for a model without reasoning."""
+    if model.startswith(("gpt-6", "gpt-5.")):
+        return ("none", "low", "medium", "high", "xhigh", "max")
+    if model.startswith(("gpt-5", "o1", "o3", "o4")):
+        return ("minimal", "low", "medium", "high")
+    return None
+
+
+def _invalid(message: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+
+
 def default_judge(paper_id: str, text: str) -> tuple[int, int]:
     return 9 if "expert" in text.lower() else 3, 7
 
@@ -64,6 +111,10 @@ class FakeOpenAI(LoopbackServer):
     embedding_requests: list[dict[str, Any]] = field(default_factory=list)
     embedding_failures_after: int | None = None  # answer 500 once this many embedding calls succeeded
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    catalogue: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(CATALOGUE))
+    gone: set[str] = field(default_factory=lambda: {"gpt-4.1-nano"})
+    models_endpoint: bool = True
+    model_lookups: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._serve()
@@ -76,7 +127,8 @@ class FakeOpenAI(LoopbackServer):
     def prompt_tokens(self) -> int:
         return sum(r["usage"]["prompt_tokens"] for r in self.requests if "usage" in r)
 
-    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """One chat completion: (status, headers, JSON payload, or bytes sent as HTML)."""
         with self.lock:
             step = self.script.pop(0) if self.script else self.mode
             record: dict[str, Any] = {"body": body, "step": step}
@@ -84,12 +136,19 @@ class FakeOpenAI(LoopbackServer):
         if isinstance(step, tuple):
             status, headers = step
             return status, headers, {"error": {"message": "scripted failure", "type": "server_error"}}
+        model = str(body.get("model", ""))
+        if model in self.gone:
+            missing = f"The model `{model}` does not exist or you do not have access to it."
+            return 404, {}, _invalid(missing, code="model_not_found")
+        rejected = self._rejected(model, body)
+        if rejected is not None:
+            return 400, {}, rejected
         if self.reject_structured and "response_format" in body:
-            return (
-                400,
-                {},
-                {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}},
-            )
+            return 400, {}, _invalid("response_format is not supported")
+        if step == "html":
+            return 200, {"Content-Type": "text/html"}, b"<html><body>502 Bad Gateway (proxy)</body></html>"
+        if step == "nested":
+            return 200, {}, b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
         papers = [(m.group("id"), m.group("t")) for m in _PAPER.finditer(user)]
         if step == "missing":
@@ -107,23 +166,78 @@ class FakeOpenAI(LoopbackServer):
             rows.append({"ARXIVID": "9999.99999", "COMMENT": "not asked", "RELEVANCE": 42, "NOVELTY": 42})
             rows[0]["RELEVANCE"] = 42
         content = self._render(step, rows)
+        efforts = _efforts(model)
+        effort = (body.get("reasoning_effort") or "medium") if efforts else "none"
+        reasoning = REASONING_PER_PAPER.get(effort, 0) * len(papers)
+        finish = "stop"
+        limit = body.get("max_completion_tokens")
+        if isinstance(limit, int) and reasoning + tokens(content) > limit:
+            reasoning = min(reasoning, limit)
+            content, finish = content[: max(0, limit - reasoning) * 4], "length"
         with self.lock:
             cached = tokens(system) if system in self.seen_prefixes else 0
             self.seen_prefixes.add(system)
         prompt = sum(tokens(m["content"]) for m in body["messages"])
-        usage = {
+        completion = tokens(content) + reasoning
+        usage: dict[str, Any] = {
             "prompt_tokens": prompt,
-            "completion_tokens": tokens(content),
-            "total_tokens": prompt + tokens(content),
-            "prompt_tokens_details": {"cached_tokens": cached},
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0},
         }
-        record["usage"] = usage
+        record["usage"], record["finish"] = usage, finish
+        reply: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+        if step == "string_usage":
+            usage = {k: str(v) if isinstance(v, int) else v for k, v in usage.items()}
+            usage["completion_tokens"] = "many"
+        if step == "negative_usage":
+            usage = {**usage, "prompt_tokens": -2_400_000, "completion_tokens": -2_400_000,
+                     "prompt_tokens_details": {"cached_tokens": -5}}  # fmt: skip
+        if step == "numeric":
+            reply["content"] = 5
+        if step == "nested_content":
+            reply["content"] = "[" * 200_000
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "message": reply}
         return 200, {}, {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "usage": usage,
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": content, "refusal": None}}],
+            "model": model, "usage": usage, "choices": [{} if step == "empty_choice" else choice],
         }  # fmt: skip
+
+    @staticmethod
+    def _rejected(model: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The 400 a model family gives for a parameter it does not take."""
+        efforts = _efforts(model)
+        effort = body.get("reasoning_effort")
+        if efforts is None:
+            message = f"Unrecognized request argument supplied: reasoning_effort (model {model})"
+            return None if effort is None else _invalid(message, "reasoning_effort")
+        if effort is not None and effort not in efforts:
+            return _invalid(
+                f"Unsupported value: 'reasoning_effort' does not support '{effort}' with this model. "
+                f"Supported values are: {', '.join(efforts)}.",
+                "reasoning_effort",
+            )
+        if "max_tokens" in body:
+            return _invalid("Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens'.", "max_tokens")
+        sampling_ok = model.startswith(("gpt-6", "gpt-5.")) and (effort or "medium") == "none"
+        for name in SAMPLING:
+            if name in body and not sampling_ok:
+                return _invalid(
+                    f"Unsupported parameter: '{name}' is not supported with this model "
+                    "unless reasoning_effort is 'none'.",
+                    name,
+                )
+        return None
+
+    def describe(self, model: str) -> tuple[int, dict[str, Any]]:
+        """GET /v1/models/{id}."""
+        self.model_lookups.append(model)
+        if model in self.gone or model not in self.catalogue:
+            message = f"The model `{model}` does not exist or you do not have access to it."
+            return 404, _invalid(message, "model", "model_not_found")
+        return 200, {"id": model, "object": "model", "created": 1_760_000_000, "owned_by": "openai",
+                     "shutdown_date": self.catalogue[model].get("shutdown_date")}  # fmt: skip
 
     @staticmethod
     def _render(step: str, rows: list[dict[str, Any]]) -> str:
@@ -235,7 +349,11 @@ class FakeOpenAI(LoopbackServer):
                 path = self.path.rstrip("/")
                 if path == "/v1/chat/completions":
                     status, headers, payload = fake.answer(json.loads(raw or b"{}"))
-                    self.reply_json(status, payload, headers)
+                    if isinstance(payload, bytes):
+                        kind = headers.pop("Content-Type", "application/json")
+                        self.reply(status, payload, content_type=kind, headers=headers)
+                    else:
+                        self.reply_json(status, payload, headers)
                 elif path == "/v1/embeddings":
                     self.reply_json(*fake.embed(json.loads(raw or b"{}")))
                 elif path == "/v1/files":
@@ -249,6 +367,8 @@ class FakeOpenAI(LoopbackServer):
                 path = self.path.rstrip("/")
                 if path.startswith("/v1/batches/"):
                     self.reply_json(200, fake.batch(path, None))
+                elif path.startswith("/v1/models/") and fake.models_endpoint:
+                    self.reply_json(*fake.describe(path.removeprefix("/v1/models/")))
                 elif path.startswith("/v1/files/") and path.endswith("/content"):
                     self.reply(200, fake.files[path.split("/")[3]], content_type="application/octet-stream")
                 else:

@@ -1,7 +1,12 @@
 """Read a model's answer, whatever shape it came in, and keep only valid records.
 
 Accepted: the JSON object of interfaces.md, a bare list, JSON lines, any of them inside a
-code fence. Kept: ids that were asked for, with integer scores from 1 to 10.
+code fence. Kept: ids that were asked for, with integer scores from 1 to 10, the first
+record of each id only (so one paper's text can never set another paper's scores).
+Anything else (numbers, nesting deep enough to exhaust the parser, megabytes) yields no
+records, never an exception.
+
+`read_completion` does the same for the HTTP body around the answer.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 from core.models import split_version
 
+MAX_ANSWER_CHARS = 1_000_000
 _FENCE = re.compile(r"```(?:json|jsonl)?\s*\n?(.*?)```", re.S)
 
 
@@ -25,8 +31,43 @@ class Verdict:
     comment: str
 
 
+class UnreadableAnswer(ValueError):
+    """The endpoint answered 2xx with something that is not a chat completion."""
+
+
+def read_completion(body: str) -> tuple[str, Any]:
+    """(message content, usage object) from a chat completion's raw JSON body."""
+    data = _loads(body[:MAX_ANSWER_CHARS]) if isinstance(body, str) else None
+    if not isinstance(data, dict):
+        raise UnreadableAnswer("not a JSON object")
+    usage = data.get("usage")
+    choices = data.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = first.get("message") if isinstance(first, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, str):
+        raise UnreadableAnswer(f"no text content (usage: {type(usage).__name__})")
+    return content, usage
+
+
+def usage_part(body: str) -> Any:
+    """The usage object of a body `read_completion` rejected (we may have been billed)."""
+    data = _loads(body[:MAX_ANSWER_CHARS]) if isinstance(body, str) else None
+    return data.get("usage") if isinstance(data, dict) else None
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def parse_answer(text: str, asked: Iterable[str]) -> dict[str, Verdict]:
     wanted = set(asked)
+    if not isinstance(text, str):
+        return {}
+    text = text[:MAX_ANSWER_CHARS]
     found: dict[str, Verdict] = {}
     for record in _records(text):
         verdict = _verdict(record)
@@ -41,6 +82,8 @@ def _records(text: str) -> list[Any]:
     for body in bodies:
         try:
             data = json.loads(body)
+        except RecursionError:
+            continue
         except ValueError:
             records.extend(_json_lines(body))
             continue
@@ -58,7 +101,7 @@ def _json_lines(body: str) -> list[Any]:
         if line.startswith("{"):
             try:
                 out.append(json.loads(line))
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
     return out
 

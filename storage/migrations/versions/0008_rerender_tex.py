@@ -6,12 +6,11 @@ converter left recognisable: commands it glued to their argument (`\\emphdescend
 backslash are not touched; math is kept verbatim. Downgrade keeps the repaired text.
 
 Revision ID: 0008
-Revises: 0007 (0006 on branches without 0007)
+Revises: 0007
 Create Date: 2026-11-30 14:40:00
 """
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,8 +18,7 @@ from alembic import op
 from core.ingest.texify import rerender_stored
 
 revision: str = "0008"
-# 0007 is reserved for another change merged beside this one; follow it when it is present
-down_revision: str | None = "0007" if any(Path(__file__).parent.glob("0007_*.py")) else "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
