@@ -284,6 +284,7 @@ def test_shut_down_model_is_named_in_the_digest_note(
     assert count(app, Score) == 0
 
 
+@pytest.mark.sqlite_only  # the second app needs a second, empty database
 def test_small_days_go_whole_and_the_prompt_budget_buys_detail_for_the_best(
     settings: Settings, listing_path: Path, fake_openai: FakeOpenAI
 ) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +31,11 @@ def telegram() -> Iterator[FakeTelegram]:
 def _paperbot(env: Settings, token: str, base_url: str, *args: str) -> subprocess.Popen[str]:
     environ = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     environ |= {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": base_url, "PYTHONPATH": str(ROOT)}
+    environ |= {"DATABASE_URL": env.database_url}  # the test's own database, SQLite or PostgreSQL
     code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
-        cwd=env.database_url.split("///", 1)[-1].rsplit("/", 1)[0],
+        cwd=tempfile.gettempdir(),
         env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
