@@ -16,6 +16,7 @@ def insert_ignoring_duplicates(
         return
     dialect = session.get_bind().dialect.name
     target = table.__table__  # type: ignore[attr-defined]
+    statement: sqlite.Insert | postgresql.Insert
     if dialect == "sqlite":
         statement = sqlite.insert(target).on_conflict_do_nothing()
     elif dialect == "postgresql":
