@@ -92,12 +92,12 @@ def claim_due(
 
 def heartbeat(session: Session, *, owner: str, now: dt.datetime, seconds: float) -> int:
     """Extend the lease of every pending row `owner` holds; returns how many it still holds."""
-    moved = session.execute(
+    moved = session.exec(
         update(Delivery)
         .where(col(Delivery.owner) == owner, col(Delivery.state) == "pending")
         .values(lease_until=_lease(now, seconds))
     )
-    return int(moved.rowcount)  # type: ignore[attr-defined]
+    return int(moved.rowcount)
 
 
 def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
@@ -115,12 +115,12 @@ def recover_expired(session: Session, *, now: dt.datetime) -> int:
         col(Delivery.state) == "pending",
         or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) <= now),
     )
-    moved = session.execute(
+    moved = session.exec(
         update(Delivery)
         .where(orphaned)
         .values(state="failed", next_attempt_at=now, owner=None, error="interrupted (its worker stopped)")
     )
-    return int(moved.rowcount)  # type: ignore[attr-defined]
+    return int(moved.rowcount)
 
 
 def owners(session: Session, ids: Sequence[int]) -> dict[int, str | None]:
