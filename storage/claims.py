@@ -42,6 +42,7 @@ def claim_new(
         "message_ids": [],
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # SQLModel maps `__table__` but does not declare it to type checkers: hence the two ignores.
     statement = insert(Delivery.__table__).values(values).on_conflict_do_nothing()  # type: ignore[attr-defined]
     new_id = session.execute(statement.returning(Delivery.__table__.c.id)).scalar()  # type: ignore[attr-defined]
     if new_id is None:
