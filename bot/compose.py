@@ -39,6 +39,7 @@ from storage import migrate
 
 if TYPE_CHECKING:
     import openai
+    from pydantic import SecretStr
 
     from bot.scheduler import Scheduler
     from core.scoring.llm.batch import BatchScoring
@@ -225,8 +226,8 @@ def scheduler(
     )  # fmt: skip
 
 
-def _secret(value: object) -> str | None:
-    text = value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value() if value is not None else None
     return text or None
 
 

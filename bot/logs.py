@@ -97,9 +97,9 @@ def install(extra_secrets: Iterable[str] = ()) -> None:
     REDACT.add(v for k, v in os.environ.items() if _SECRET_NAMES.search(k))
     REDACT.add(_configured_secrets())
     if not isinstance(sys.stderr, _RedactingStream):
-        sys.stderr = _RedactingStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = _RedactingStream(sys.stderr)
     if not isinstance(sys.stdout, _RedactingStream):  # `status` prints stored upstream errors
-        sys.stdout = _RedactingStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _RedactingStream(sys.stdout)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

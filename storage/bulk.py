@@ -15,7 +15,8 @@ def insert_ignoring_duplicates(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    target = table.__table__  # type: ignore[attr-defined]
+    target = table.__table__  # type: ignore[attr-defined]  # SQLModel leaves it undeclared
+    statement: sqlite.Insert | postgresql.Insert
     if dialect == "sqlite":
         statement = sqlite.insert(target).on_conflict_do_nothing()
     elif dialect == "postgresql":

@@ -42,6 +42,7 @@ def claim_new(
         "message_ids": [],
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # SQLModel maps `__table__` but does not declare it to type checkers: hence the two ignores.
     statement = insert(Delivery.__table__).values(values).on_conflict_do_nothing()  # type: ignore[attr-defined]
     new_id = session.execute(statement.returning(Delivery.__table__.c.id)).scalar()  # type: ignore[attr-defined]
     if new_id is None:
@@ -92,12 +93,12 @@ def claim_due(
 
 def heartbeat(session: Session, *, owner: str, now: dt.datetime, seconds: float) -> int:
     """Extend the lease of every pending row `owner` holds; returns how many it still holds."""
-    moved = session.execute(
+    moved = session.exec(
         update(Delivery)
         .where(col(Delivery.owner) == owner, col(Delivery.state) == "pending")
         .values(lease_until=_lease(now, seconds))
     )
-    return int(moved.rowcount)  # type: ignore[attr-defined]
+    return int(moved.rowcount)
 
 
 def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
@@ -115,12 +116,12 @@ def recover_expired(session: Session, *, now: dt.datetime) -> int:
         col(Delivery.state) == "pending",
         or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) <= now),
     )
-    moved = session.execute(
+    moved = session.exec(
         update(Delivery)
         .where(orphaned)
         .values(state="failed", next_attempt_at=now, owner=None, error="interrupted (its worker stopped)")
     )
-    return int(moved.rowcount)  # type: ignore[attr-defined]
+    return int(moved.rowcount)
 
 
 def owners(session: Session, ids: Sequence[int]) -> dict[int, str | None]:

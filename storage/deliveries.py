@@ -56,12 +56,12 @@ def claim_retry(session: Session, delivery_id: int, *, now: dt.datetime) -> Clai
         col(Delivery.state) == FAILED,
         col(Delivery.next_attempt_at) <= now,
     )
-    moved = session.execute(
+    moved = session.exec(
         update(Delivery)
         .where(*ready)
         .values(state=PENDING, attempts=col(Delivery.attempts) + 1, claimed_at=now, next_attempt_at=None)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if moved.rowcount != 1:
         return None
     row = session.get(Delivery, delivery_id, populate_existing=True)
     return None if row is None else _claim_of(row)
@@ -70,12 +70,12 @@ def claim_retry(session: Session, delivery_id: int, *, now: dt.datetime) -> Clai
 def recover(session: Session, *, now: dt.datetime) -> int:
     """At start-up, rows left pending by a crashed worker become due for a retry at once;
     the message ids they recorded are kept, so what a platform accepted is not sent again."""
-    moved = session.execute(
+    moved = session.exec(
         update(Delivery)
         .where(col(Delivery.state) == PENDING)
         .values(state=FAILED, next_attempt_at=now, error="interrupted (worker restarted)")
     )
-    return int(moved.rowcount)  # type: ignore[attr-defined]
+    return int(moved.rowcount)
 
 
 def set_papers(session: Session, delivery_id: int, paper_ids: Sequence[str]) -> None:

@@ -25,10 +25,10 @@ def acquire(session: Session, name: str, *, owner: str, now: dt.datetime, second
     until = now + dt.timedelta(seconds=seconds)
     insert_ignoring_duplicates(session, Lease, [{"name": name, "owner": owner, "expires_at": EXPIRED}])
     free = or_(col(Lease.owner) == owner, col(Lease.expires_at) <= now)
-    moved = session.execute(
+    moved = session.exec(
         update(Lease).where(col(Lease.name) == name, free).values(owner=owner, expires_at=until)
     )
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(moved.rowcount == 1)
 
 
 def release(session: Session, name: str, *, owner: str) -> None:

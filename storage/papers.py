@@ -139,7 +139,7 @@ def day_info(session: Session, day: dt.date) -> DayInfo | None:
 
 
 def latest_day(session: Session, *, announced_only: bool = True) -> dt.date | None:
-    query = select(AnnouncementDay.day).order_by(col(AnnouncementDay.day).desc()).limit(1)
+    query = select(col(AnnouncementDay.day)).order_by(col(AnnouncementDay.day).desc()).limit(1)
     if announced_only:
         query = query.where(AnnouncementDay.status == DayStatus.ANNOUNCED.value)
     return session.exec(query).first()
@@ -199,5 +199,5 @@ def papers_announced_on(session: Session, days: Iterable[dt.date]) -> dict[str, 
 
 
 def announced_on(session: Session, ids: Sequence[str]) -> dict[str, dt.date]:
-    query = select(PaperRow.id, PaperRow.announced_on).where(col(PaperRow.id).in_(list(ids)))
+    query = select(col(PaperRow.id), col(PaperRow.announced_on)).where(col(PaperRow.id).in_(list(ids)))
     return dict(session.exec(query).all())

@@ -43,7 +43,7 @@ def liked_papers(session: Session, profile_id: int) -> list[Paper]:
 
 
 def clear_ratings(session: Session, profile_id: int) -> None:
-    session.exec(delete(Rating).where(col(Rating.profile_id) == profile_id))  # type: ignore[call-overload]
+    session.exec(delete(Rating).where(col(Rating.profile_id) == profile_id))
 
 
 def votes_per_day(

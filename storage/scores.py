@@ -89,7 +89,7 @@ def replace_scores(
     ids = [s.paper_id for s in scores]
     for start in range(0, len(ids), 500):
         session.exec(
-            delete(Score).where(  # type: ignore[call-overload]
+            delete(Score).where(
                 col(Score.fingerprint) == fingerprint,
                 col(Score.scorer) == scorer,
                 col(Score.model) == model,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlmodel import Session, func, select
+import sqlalchemy
+from sqlmodel import Session, col, func, select
 
 from core.models import Usage
 from storage.tables import LlmUsage
@@ -40,8 +41,8 @@ def spent_usd(session: Session, *, day: dt.date, profile_id: int | None = None) 
 def by_model(session: Session, *, day: dt.date, profile_id: int | None = None) -> list[Usage]:
     """Usage summed per model: of one profile's day, or of the whole day."""
     query = (
-        select(
-            LlmUsage.model,
+        sqlalchemy.select(  # sqlmodel's select is typed for up to four columns
+            col(LlmUsage.model),
             func.sum(LlmUsage.prompt_tokens),
             func.sum(LlmUsage.cached_tokens),
             func.sum(LlmUsage.completion_tokens),
@@ -49,11 +50,11 @@ def by_model(session: Session, *, day: dt.date, profile_id: int | None = None) -
             func.count(),
             func.sum(LlmUsage.reasoning_tokens),
         )
-        .where(LlmUsage.day == day)
-        .group_by(LlmUsage.model)
+        .where(col(LlmUsage.day) == day)
+        .group_by(col(LlmUsage.model))
     )
     if profile_id is not None:
-        query = query.where(LlmUsage.profile_id == profile_id)
+        query = query.where(col(LlmUsage.profile_id) == profile_id)
     return [
         Usage(
             model=model,
@@ -63,7 +64,7 @@ def by_model(session: Session, *, day: dt.date, profile_id: int | None = None) -
             cost_usd=float(cost),
             reasoning_tokens=int(r or 0),
         )
-        for model, p, c, o, cost, _n, r in session.exec(query)
+        for model, p, c, o, cost, _n, r in session.execute(query)
     ]
 
 

@@ -71,7 +71,7 @@ class TelegramAdapter:
         defaults = Defaults(
             parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
         )
-        builder = (
+        builder: ApplicationBuilder = (  # bare: rate limiting changes the builder's bot type
             ApplicationBuilder()
             .token(token)
             .base_url(base_url)
@@ -100,7 +100,7 @@ class TelegramAdapter:
         if self._webhook_url:
             await self.app.bot.set_webhook(self._webhook_url, secret_token=self._webhook_secret)
         else:
-            await self.app.updater.start_polling()  # type: ignore[union-attr]
+            await self.app.updater.start_polling()  # type: ignore[union-attr]  # built with an updater
         await self.app.start()
 
     async def _webhook(self, request: web.Request) -> web.Response:
@@ -193,7 +193,7 @@ class TelegramAdapter:
         """Network errors are retried with backoff; flood limits are the rate limiter's job."""
         for attempt in range(NETWORK_RETRIES + 1):
             try:
-                return await self.app.bot.send_message(chat_id, text, reply_markup=markup)  # type: ignore[arg-type]
+                return await self.app.bot.send_message(chat_id, text, reply_markup=markup)
             except NetworkError as exc:
                 if isinstance(exc, BadRequest) or attempt == NETWORK_RETRIES:
                     raise

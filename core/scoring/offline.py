@@ -93,7 +93,7 @@ class DayIndex:
         strength = (self.weighted @ matrix).toarray()
         coverage = (self.present @ matrix).toarray()
         weights = np.array([p.weight for p in phrases])
-        return strength * coverage**2 * weights
+        return np.asarray(strength * coverage**2 * weights)
 
 
 def _balance(tokens: list[str], plus: frozenset[str], minus: frozenset[str]) -> float:

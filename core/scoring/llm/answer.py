@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from core.models import split_version
 
@@ -116,13 +116,13 @@ def _verdict(record: Any) -> Verdict | None:
     comment = fields.get("COMMENT")
     return Verdict(
         paper_id=split_version(raw_id.strip().removeprefix("arXiv:"))[0],
-        relevance=int(relevance),  # type: ignore[arg-type]
-        novelty=int(novelty),  # type: ignore[arg-type]
+        relevance=int(relevance),
+        novelty=int(novelty),
         comment=" ".join(str(comment).split())[:500] if comment else "",
     )
 
 
-def _score(value: Any) -> bool:
+def _score(value: Any) -> TypeGuard[int | float]:
     if isinstance(value, bool):
         return False
     if isinstance(value, float) and value.is_integer():

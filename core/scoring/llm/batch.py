@@ -26,6 +26,7 @@ from core.scoring.service import ScoringService
 from storage import batches as batch_store
 
 if TYPE_CHECKING:
+    from openai.types import Batch
     from sqlmodel import Session
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class BatchScoring:
     def submit(self, day: dt.date, papers: Sequence[Paper], criteria: Sequence[Criteria]) -> BatchReport:
         """Queue every uncached paper of `day` for every distinct criteria in one batch."""
         lines: list[str] = []
-        meta: dict[str, dict[str, object]] = {}
+        meta: dict[str, dict[str, Any]] = {}
         with self._sessions() as session, session.begin():
             for crit in criteria:
                 key = self._scoring.cache_key(crit)
@@ -150,7 +151,7 @@ class BatchScoring:
         report.scored += self._store(session, row.day, papers, row.requests, output)
         batch_store.finish(session, row, BatchState.COLLECTED)
 
-    def _wait(self, batch_id: str, deadline: dt.datetime):  # type: ignore[no-untyped-def]
+    def _wait(self, batch_id: str, deadline: dt.datetime) -> Batch:
         client = self.scorer.client
         while True:
             status = client.batches.retrieve(batch_id)
@@ -166,7 +167,7 @@ class BatchScoring:
         session: Session,
         day: dt.date,
         papers: Sequence[Paper],
-        meta: dict[str, dict[str, object]],
+        meta: dict[str, dict[str, Any]],  # JSON as stored by `submit`
         output: str,
     ) -> int:
         by_id = {p.id: p for p in papers}
@@ -179,10 +180,10 @@ class BatchScoring:
             if info is None or response.get("status_code") != 200:
                 continue
             body = response["body"]
-            text, require, exclude = info["criteria"]  # type: ignore[misc]
+            text, require, exclude = info["criteria"]
             crit = Criteria(text=text, require=tuple(require), exclude=tuple(exclude))
             content = (body.get("choices") or [{}])[0].get("message", {}).get("content") or ""
-            verdicts = parse_answer(content, info["ids"])  # type: ignore[arg-type]
+            verdicts = parse_answer(content, info["ids"])
             key = self._scoring.cache_key(crit)
             if key["fingerprint"] not in values:
                 base = self._base(session, day, papers, crit)

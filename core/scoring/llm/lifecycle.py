@@ -40,8 +40,9 @@ def is_model_gone(exc: BaseException) -> bool:
 def _error_code(body: Any) -> str | None:
     if isinstance(body, dict):
         inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("code"), str):
-            return inner["code"]
+        code = inner.get("code") if isinstance(inner, dict) else None
+        if isinstance(code, str):
+            return code
     return None
 
 

@@ -197,6 +197,7 @@ class LlmScorer:
         for _adapt in range(5):
             sent = self.request_body(criteria, papers, detailed)
             try:
+                # `sent` is a dict that adapts to the model; openai's overloads only match literal kwargs
                 raw = self.client.chat.completions.with_raw_response.create(**sent)  # type: ignore[call-overload]
                 break
             except openai.BadRequestError as exc:
