@@ -34,9 +34,11 @@ def _profile(app: App):  # type: ignore[no-untyped-def]
 
 
 def test_start_and_help(say, app: App) -> None:  # type: ignore[no-untyped-def]
-    assert "send /start first" in say("/topics")
-    assert "Welcome to paperbot" in say("/start")
-    assert "Welcome back" in say("/start")
+    first = say("/topics")  # a first command creates the profile, then runs
+    assert first.startswith("Welcome to paperbot! /help lists every command.") and "no topics yet" in first
+    assert "Welcome back! What should I look for?" in say("/start")  # still no topics: ask
+    say("/topics set sparse autoencoders")
+    assert "Welcome back! Your settings are as you left them; /topics shows" in say("/start")
     help_text = say("/help")
     for command in (
         "/topics",
@@ -101,7 +103,7 @@ def test_keywords_authors_categories(say, app: App) -> None:  # type: ignore[no-
 def test_numbers_time_and_zone(say, app: App) -> None:  # type: ignore[no-untyped-def]
     say("/start")
     assert "at most 5 papers" in say("/top 5")
-    assert "from 1 to 50, not 0" in say("/top 0")
+    assert "from 1 to 10,000, or all; not '0'" in say("/top 0")
     assert "relevance ≥ 7, novelty ≥ 6" in say("/threshold 7 6")
     assert "from 1 to 10, not 11" in say("/threshold 11 6")
     assert "Give two numbers" in say("/threshold 7")

@@ -26,15 +26,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
+from bot.slack.modal import CALLBACK_ID, edit_view, submitted
 from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
+from core.commands.syntax import SLACK
 from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
 from core.models import Identity
 
 log = logging.getLogger(__name__)
-SCOPES = ["commands", "chat:write", "im:write", "files:write", "users:read"]
+SCOPES = ["commands", "chat:write", "im:write", "im:history", "files:write", "users:read"]
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -92,9 +94,12 @@ class SlackAdapter:
         self.app.action(re.compile(r"^vote_"))(self.on_vote)
         self.app.action(re.compile(r"^home_"))(self.on_home_action)
         self.app.event("app_home_opened")(self.on_home_opened)
+        self.app.event("message")(self.on_direct_message)
+        self.app.view(CALLBACK_ID)(self.on_profile_submitted)
         self.app.error(self.on_error)
         self._app_token = app_token if receive else None
         self._socket: Any = None
+        self._expecting: dict[tuple[str, str], str] = {}  # (team, user) → command a DM answers
         self._sends: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(SENDS_PER_WORKSPACE)
         )
@@ -149,6 +154,10 @@ class SlackAdapter:
         return Identity(platform="slack", platform_id=channel, workspace=team, kind="channel",
                         display_name=f"#{name}" if name else channel)  # fmt: skip
 
+    def user_caller(self, team: str, user: str, name: str = "") -> Caller:
+        """A person speaking for themselves (a DM, App Home, a slash command outside a channel)."""
+        return Caller(self.user_identity(team, user, name), member=user, syntax=SLACK)
+
     async def _is_admin(self, client: AsyncWebClient, user: str) -> bool:
         info = await client.users_info(user=user)
         member = info.get("user") or {}
@@ -167,12 +176,14 @@ class SlackAdapter:
             if not in_channel:
                 await respond(text="Run `/paperbot subscribe` in the channel that should get the digest.")
                 return
-            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
+            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user,
+                            syntax=SLACK)  # fmt: skip
             word, rest = ("start" if word.lower() == "subscribe" else "pause"), ""
         elif in_channel and await asyncio.to_thread(self.core.has_profile, channel_id):
-            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
+            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user,
+                            syntax=SLACK)  # fmt: skip
         else:
-            caller = Caller(self.user_identity(team, user, body.get("user_name", "")), member=user)
+            caller = self.user_caller(team, user, body.get("user_name", ""))
         reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         await self._answer(client, respond, caller.identity, reply)
 
@@ -258,7 +269,7 @@ class SlackAdapter:
             await respond(text=INVALID_BUTTON, response_type="ephemeral", replace_original=False)
             return
         identity, bound, vote = verified[0]
-        reply = await asyncio.to_thread(self.core.rate, Caller(identity, member=user), vote)
+        reply = await asyncio.to_thread(self.core.rate, Caller(identity, member=user, syntax=SLACK), vote)
         if not reply.ok:
             await respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
             return
@@ -286,17 +297,71 @@ class SlackAdapter:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         value = body["actions"][0].get("value", "")
+        if value == "edit":
+            await self.open_editor(client, team, user, str(body.get("trigger_id", "")))
+            return
         if value in HOME_COMMANDS:
             name, args = value, ""
         elif top := re.fullmatch(r"top (\d{1,2})", value):
             name, args = "top", top.group(1)
         else:
             return
-        identity = self.user_identity(team, user, body["user"].get("name", ""))
-        reply = await asyncio.to_thread(self.core.invoke, Caller(identity, member=user), name, args)
+        caller = self.user_caller(team, user, body["user"].get("name", ""))
+        identity = caller.identity
+        reply = await asyncio.to_thread(self.core.invoke, caller, name, args)
         if reply.digest is not None:
             await self.post_digest(client, identity, reply.digest)
         await self.publish_home(client, identity)
+
+    async def open_editor(self, client: AsyncWebClient, team: str, user: str, trigger: str) -> None:
+        """*Edit topics*: the whole profile in a modal (a first press creates the profile)."""
+        caller = self.user_caller(team, user)
+        form = await asyncio.to_thread(self.core.form, caller.identity)
+        if form is None:
+            await asyncio.to_thread(self.core.invoke, caller, "start")
+            form = await asyncio.to_thread(self.core.form, caller.identity)
+        if form is not None:
+            await client.views_open(trigger_id=trigger, view=edit_view(form))
+
+    async def on_profile_submitted(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The modal's Save: checked like the commands; errors shown under their fields."""
+        team, user = body["team"]["id"], body["user"]["id"]
+        caller = self.user_caller(team, user, body["user"].get("name", ""))
+        errors = await asyncio.to_thread(self.core.edit, caller, submitted(body["view"]))
+        if errors:
+            await ack(response_action="errors", errors={k: v[:150] for k, v in errors.items()})
+            return
+        await ack()
+        await self.publish_home(client, caller.identity)
+
+    # --- direct messages: a DM is a command without `/paperbot` --------------------------------
+
+    async def on_direct_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return  # the bot's own posts, edits and joins are no commands
+        team, user, channel = body.get("team_id", ""), event.get("user", ""), event.get("channel", "")
+        text = " ".join((event.get("text") or "").split())
+        if not (team and user and channel and text):
+            return
+        word, _, rest = text.lstrip("/").partition(" ")
+        if word.lower() == "paperbot":  # `/paperbot topics` typed into a DM
+            word, _, rest = rest.partition(" ")
+        caller = self.user_caller(team, user)
+        expected = self._expecting.pop((team, user), None)
+        if expected is not None and "/" + word.lower() not in self.core.commands:
+            name, _, verb = expected.partition(" ")  # the answer to the question we asked
+            word, rest = name, f"{verb} {text}"
+        reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
+        if reply.expects:
+            self._expecting[(team, user)] = reply.expects
+
+        async def say(text: str, **_: Any) -> None:
+            await client.chat_postMessage(channel=channel, text=text)
+
+        if reply.digest is not None:
+            await self.post_digest(client, caller.identity, reply.digest)
+            return
+        await self._answer(client, say, caller.identity, reply)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         """The one place errors land: log them and keep the app up."""
