@@ -166,3 +166,37 @@ def test_group_members_who_are_not_admins_cannot_edit(app: App) -> None:
     refused = app.commands.handle(member, "/top 3")
     assert not refused.ok and "Only an admin" in refused.text
     assert app.commands.handle(member, "/top").text == "Your digest shows at most 10 papers."
+
+
+SEED = Path("/nonexistent")  # replaced below by the fixture's criteria
+
+
+def test_numbered_topics_are_items_shown_once_and_removed_whole(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    criteria = (
+        "Keep **relevant** papers.\n\n"
+        "1. Representation Learning\n   - Relevant: feature learning.\n   - Irrelevant: applications.\n\n"
+        "2. Model Architecture\n   - Relevant: Mixture-of-Experts.\n   - Irrelevant: merely using them.\n\n"
+        "3. Model Compression\n   - Relevant: pruning."
+    )
+    say("/topics set " + criteria.replace("\n", "\\n"))
+    shown = say("/topics")
+    assert "1. Representation Learning\n   - Relevant: feature learning." in shown
+    assert "2. Model Architecture" in shown and "3. Model Compression" in shown
+    assert "2. 1." not in shown and "4." not in shown and shown.count("Model Architecture") == 1
+    removed = say("/topics remove 2")
+    assert removed.startswith("Removed topic 2: Model Architecture with its 2 lines.")
+    assert "2. Model Compression" in removed
+    stored = _profile(app).criteria
+    assert "Model Architecture" not in stored and "merely using" not in stored
+    assert "Irrelevant: applications." in stored and "Keep **relevant** papers." in stored
+    assert "from 1 to 2" in say("/topics remove 3")
+    assert "3. Sparse autoencoders" in say("/topics add Sparse autoencoders")
+
+
+def test_top_reaches_the_whole_day(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    assert "at most 90 papers" in say("/top 90")
+    assert "every paper that passes your thresholds" in say("/top all")
+    assert _profile(app).top_n >= 1000
+    say("/threshold 1 1")
+    digest = say("/digest 2025-06-03")
+    assert "10. " in digest  # not capped at the old default

@@ -11,8 +11,12 @@ from urllib.parse import urlencode
 import aiohttp
 
 from storage.tables import Profile
+from tests import test_slack as base
 from tests.fakes.slack_server import view_problem
-from tests.test_slack import SECRET, Slack, buttons, fake_slack, slack  # noqa: F401
+from tests.test_slack import SECRET, Slack, buttons
+
+fake_slack = base.fake_slack  # the fixtures of the adapter's own tests
+slack = base.slack
 
 FIELDS = ("topics", "keywords", "authors", "time", "timezone", "top", "relevance", "novelty")
 
@@ -23,16 +27,26 @@ async def submit(slack: Slack, values: dict[str, str], user: str = "U1") -> dict
     import hmac
 
     state = {name: {"value": {"type": "plain_text_input", "value": value}} for name, value in values.items()}
-    payload = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": user, "name": user},
-               "api_app_id": "A1", "trigger_id": "t2",
-               "view": {"id": "V1", "type": "modal", "callback_id": "edit_profile", "state": {"values": state}}}  # fmt: skip
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": user, "name": user},
+        "api_app_id": "A1",
+        "trigger_id": "t2",
+        "view": {"id": "V1", "type": "modal", "callback_id": "edit_profile", "state": {"values": state}},
+    }
     body = urlencode({"payload": json.dumps(payload)})
     stamp = str(int(time.time()))
     signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
-               "X-Slack-Signature": signature}  # fmt: skip
-    async with aiohttp.ClientSession() as http, http.post(slack.url + "/slack/events", data=body,
-                                                          headers=headers) as r:  # fmt: skip
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(slack.url + "/slack/events", data=body, headers=headers) as r,
+    ):
         assert r.status == 200
         text = await r.text()
     return json.loads(text) if text.strip() else {}
@@ -68,17 +82,32 @@ async def test_edit_topics_opens_a_modal_within_block_kit_limits(slack: Slack) -
 async def test_the_fake_refuses_what_slack_would() -> None:
     long = {"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": []}
     assert view_problem(long, kind="modal") == "invalid_arguments: title"
-    field = {"type": "input", "label": {"type": "plain_text", "text": "T"},
-             "element": {"type": "plain_text_input", "action_id": "v", "max_length": 8000}}  # fmt: skip
-    modal = {"type": "modal", "title": {"type": "plain_text", "text": "t"},
-             "submit": {"type": "plain_text", "text": "Save"}, "blocks": [field]}  # fmt: skip
+    field = {
+        "type": "input",
+        "label": {"type": "plain_text", "text": "T"},
+        "element": {"type": "plain_text_input", "action_id": "v", "max_length": 8000},
+    }
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "t"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": [field],
+    }
     assert view_problem(modal, kind="modal") == "invalid_arguments: max_length must be 1 to 3000"
 
 
 async def test_submitting_checks_like_the_commands_and_shows_errors_inline(slack: Slack) -> None:
     await slack.say("start")
-    good = {"topics": "Sparse autoencoders\nMixture of experts", "keywords": "+pruning", "authors": "Yoshua Bengio",
-            "time": "07:30", "timezone": "Europe/Berlin", "top": "all", "relevance": "6", "novelty": "5"}  # fmt: skip
+    good = {
+        "topics": "Sparse autoencoders\nMixture of experts",
+        "keywords": "+pruning",
+        "authors": "Yoshua Bengio",
+        "time": "07:30",
+        "timezone": "Europe/Berlin",
+        "top": "all",
+        "relevance": "6",
+        "novelty": "5",
+    }
     bad = {**good, "time": "25:00", "timezone": "Mars/Base", "relevance": "11"}
     answer = await submit(slack, bad)
     assert answer["response_action"] == "errors"
@@ -97,16 +126,41 @@ async def test_submitting_checks_like_the_commands_and_shows_errors_inline(slack
 
 
 async def test_a_direct_message_is_a_command_without_paperbot(slack: Slack) -> None:
-    await slack.event({"type": "message", "channel_type": "im", "channel": "DU1", "user": "U1",
-                       "text": "topics set sparse autoencoders", "ts": "1.1"})  # fmt: skip
+    await slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DU1",
+            "user": "U1",
+            "text": "topics set sparse autoencoders",
+            "ts": "1.1",
+        }
+    )
     await slack.fake.wait_for(lambda: bool(slack.fake.of("chat.postMessage")))
     answer = slack.fake.of("chat.postMessage")[0].args
     assert answer["channel"] == "DU1" and "1. sparse autoencoders" in answer["text"]
     assert "/paperbot help" in answer["text"]  # hints in Slack's syntax
-    await slack.event({"type": "message", "channel_type": "im", "channel": "DU1", "user": "U1",
-                       "bot_id": "BBOT", "text": "topics", "ts": "1.2"})  # fmt: skip
-    await slack.event({"type": "message", "channel_type": "im", "channel": "DU1", "user": "U1",
-                       "text": "top all", "ts": "1.3"})  # fmt: skip
+    await slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DU1",
+            "user": "U1",
+            "bot_id": "BBOT",
+            "text": "topics",
+            "ts": "1.2",
+        }
+    )
+    await slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DU1",
+            "user": "U1",
+            "text": "top all",
+            "ts": "1.3",
+        }
+    )
     await slack.fake.wait_for(lambda: len(slack.fake.of("chat.postMessage")) == 2)
     assert "every paper that passes" in slack.fake.of("chat.postMessage")[1].args["text"]
     assert [p.criteria for p in slack.rows(Profile)] == ["sparse autoencoders"]

@@ -336,7 +336,9 @@ class SlackAdapter:
 
     # --- direct messages: a DM is a command without `/paperbot` --------------------------------
 
-    async def on_direct_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_direct_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # the bot's own posts, edits and joins are no commands
         team, user, channel = body.get("team_id", ""), event.get("user", ""), event.get("channel", "")

@@ -199,7 +199,8 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
                 "`topics set sparse autoencoders`."
             ))),
             ActionsBlock(elements=[
-                ButtonElement(text="Start", action_id=f"{HOME_ACTIONS}_start", value="start", style="primary"),
+                ButtonElement(text="Start", action_id=f"{HOME_ACTIONS}_start", value="start",
+                              style="primary"),
                 ButtonElement(text="Edit topics", action_id=f"{HOME_ACTIONS}_edit", value="edit"),
             ]),
         ]  # fmt: skip

@@ -175,7 +175,9 @@ class TelegramAdapter:
             return
         if reply.expects and key is not None:  # ask, and take the next message as the answer
             self._expecting[key] = reply.expects
-            prompt = ForceReply(selective=True, input_field_placeholder="sparse autoencoders, mixture of experts")
+            prompt = ForceReply(
+                selective=True, input_field_placeholder="sparse autoencoders, mixture of experts"
+            )
             await message.reply_text(escape(reply.text[:4000]), reply_markup=prompt, do_quote=True)
             return
         await message.reply_text(escape(reply.text[:4000]))

@@ -14,7 +14,6 @@ from core.models import Profile
 from storage import profiles
 
 
-
 @dataclass(frozen=True)
 class ProfileForm:
     """What the person typed, field by field (keywords as `+word -word`, one author a line);
@@ -81,8 +80,12 @@ def apply(ctx: Context, form: ProfileForm) -> dict[str, str]:
     check("time", lambda: changes.__setitem__("delivery_time", validate.clock_time(form.time or "")))
     check("timezone", lambda: changes.__setitem__("timezone", validate.timezone(form.timezone or "")))
     check("top", lambda: changes.__setitem__("top_n", validate.top(form.top or "", name="Papers per digest")))
-    check("relevance", lambda: changes.__setitem__(
-        "min_relevance", validate.integer(form.relevance or "", name="Relevance", low=1, high=10)))
+    check(
+        "relevance",
+        lambda: changes.__setitem__(
+            "min_relevance", validate.integer(form.relevance or "", name="Relevance", low=1, high=10)
+        ),
+    )
     check("novelty", lambda: changes.__setitem__(
         "min_novelty", validate.integer(form.novelty or "", name="Novelty", low=1, high=10)))  # fmt: skip
     if errors:

@@ -8,6 +8,7 @@ from core.commands.syntax import cmd
 from core.errors import InputError
 from storage import profiles
 
+
 def welcome() -> str:
     """The first answer, in the caller's syntax."""
     return (
