@@ -175,3 +175,16 @@ def test_manifest_answers_direct_messages_and_says_how_it_connects() -> None:
     socket = next(line for line in lines if line.startswith("socket_mode_enabled:"))
     comment = " ".join(line for line in lines if line.startswith("#"))
     assert socket in comment  # the comment describes the value the file ships with
+
+
+async def test_a_first_start_asks_for_topics_in_the_modal_or_a_dm(slack: Slack) -> None:
+    asked = await slack.say("start")
+    assert "What should I look for?" in asked and "/paperbot topics set" in asked
+    await slack.fake.wait_for(lambda: bool(slack.fake.of("views.open")))
+    assert slack.fake.rejected == [] and slack.fake.of("views.open")[0].args["view"]["type"] == "modal"
+    await slack.event({"type": "message", "channel_type": "im", "channel": "DU1", "user": "U1",
+                       "text": "sparse autoencoders and mixture of experts", "ts": "2.1"})  # fmt: skip
+    await slack.fake.wait_for(lambda: bool(slack.fake.of("chat.postMessage")))
+    answer = slack.fake.of("chat.postMessage")[0].args["text"]
+    assert "1. sparse autoencoders and mixture of experts" in answer and "/paperbot time HH:MM" in answer
+    assert [p.criteria for p in slack.rows(Profile)] == ["sparse autoencoders and mixture of experts"]

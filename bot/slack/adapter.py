@@ -25,9 +25,10 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
+from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
-from bot.slack.modal import CALLBACK_ID, edit_view, submitted
-from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
+from bot.slack.modal import CALLBACK_ID
+from bot.slack.render import SlackMessage, digest_messages, escape, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.commands.syntax import SLACK
@@ -41,7 +42,6 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
-HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 INVALID_BUTTON = "This button is no longer valid."
 GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
         "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
@@ -52,7 +52,7 @@ def subject(workspace: str, platform_id: str) -> str:
     return f"{workspace}:{platform_id}"
 
 
-class SlackAdapter:
+class SlackAdapter(HomeAndMessages):
     def __init__(
         self,
         *,
@@ -186,6 +186,10 @@ class SlackAdapter:
             caller = self.user_caller(team, user, body.get("user_name", ""))
         reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         await self._answer(client, respond, caller.identity, reply)
+        if reply.expects and caller.identity.kind == "user":  # e.g. the topics after a first start:
+            self._expecting[(team, user)] = reply.expects  # a DM answers it, or the modal
+            if body.get("trigger_id"):
+                await self.open_editor(client, team, user, str(body["trigger_id"]))
 
     async def _answer(self, client: AsyncWebClient, respond: Any, identity: Identity, reply: Reply) -> None:
         if reply.digest is not None:
@@ -278,92 +282,6 @@ class SlackAdapter:
             channel=channel, ts=message["ts"], text=message.get("text", ""),
             blocks=with_vote(message.get("blocks", []), vote, self.signer, bound),
         )  # fmt: skip
-
-    # --- App Home ---------------------------------------------------------------------------
-
-    async def on_home_opened(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        if event.get("tab", "home") == "home":
-            await self.publish_home(client, self.user_identity(body["team_id"], event["user"]))
-
-    async def publish_home(self, client: AsyncWebClient, identity: Identity) -> None:
-        overview = await asyncio.to_thread(self.core.overview, identity)
-        day = overview.latest_day.isoformat() if overview.latest_day else None
-        view = home_view(overview.profile, overview.latest[:15], day)
-        await client.views_publish(user_id=identity.platform_id, view=view)
-
-    async def on_home_action(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
-        value = body["actions"][0].get("value", "")
-        if value == "edit":
-            await self.open_editor(client, team, user, str(body.get("trigger_id", "")))
-            return
-        if value in HOME_COMMANDS:
-            name, args = value, ""
-        elif top := re.fullmatch(r"top (\d{1,2})", value):
-            name, args = "top", top.group(1)
-        else:
-            return
-        caller = self.user_caller(team, user, body["user"].get("name", ""))
-        identity = caller.identity
-        reply = await asyncio.to_thread(self.core.invoke, caller, name, args)
-        if reply.digest is not None:
-            await self.post_digest(client, identity, reply.digest)
-        await self.publish_home(client, identity)
-
-    async def open_editor(self, client: AsyncWebClient, team: str, user: str, trigger: str) -> None:
-        """*Edit topics*: the whole profile in a modal (a first press creates the profile)."""
-        caller = self.user_caller(team, user)
-        form = await asyncio.to_thread(self.core.form, caller.identity)
-        if form is None:
-            await asyncio.to_thread(self.core.invoke, caller, "start")
-            form = await asyncio.to_thread(self.core.form, caller.identity)
-        if form is not None:
-            await client.views_open(trigger_id=trigger, view=edit_view(form))
-
-    async def on_profile_submitted(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """The modal's Save: checked like the commands; errors shown under their fields."""
-        team, user = body["team"]["id"], body["user"]["id"]
-        caller = self.user_caller(team, user, body["user"].get("name", ""))
-        errors = await asyncio.to_thread(self.core.edit, caller, submitted(body["view"]))
-        if errors:
-            await ack(response_action="errors", errors={k: v[:150] for k, v in errors.items()})
-            return
-        await ack()
-        await self.publish_home(client, caller.identity)
-
-    # --- direct messages: a DM is a command without `/paperbot` --------------------------------
-
-    async def on_direct_message(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-            return  # the bot's own posts, edits and joins are no commands
-        team, user, channel = body.get("team_id", ""), event.get("user", ""), event.get("channel", "")
-        text = " ".join((event.get("text") or "").split())
-        if not (team and user and channel and text):
-            return
-        word, _, rest = text.lstrip("/").partition(" ")
-        if word.lower() == "paperbot":  # `/paperbot topics` typed into a DM
-            word, _, rest = rest.partition(" ")
-        caller = self.user_caller(team, user)
-        expected = self._expecting.pop((team, user), None)
-        if expected is not None and "/" + word.lower() not in self.core.commands:
-            name, _, verb = expected.partition(" ")  # the answer to the question we asked
-            word, rest = name, f"{verb} {text}"
-        reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
-        if reply.expects:
-            self._expecting[(team, user)] = reply.expects
-
-        async def say(text: str, **_: Any) -> None:
-            await client.chat_postMessage(channel=channel, text=text)
-
-        if reply.digest is not None:
-            await self.post_digest(client, caller.identity, reply.digest)
-            return
-        await self._answer(client, say, caller.identity, reply)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         """The one place errors land: log them and keep the app up."""
