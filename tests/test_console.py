@@ -200,3 +200,11 @@ def test_top_reaches_the_whole_day(say, app: App) -> None:  # type: ignore[no-un
     say("/threshold 1 1")
     digest = say("/digest 2025-06-03")
     assert "10. " in digest  # not capped at the old default
+
+
+def test_a_first_start_takes_the_next_line_as_the_topics(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    out = say("/start", "sparse autoencoders; not reinforcement learning", "more words")
+    assert "What should I look for?" in out and "1. sparse autoencoders; not reinforcement learning" in out
+    assert "arrives every arXiv announcement day at 08:00 (UTC)" in out
+    assert "Commands start with a slash" in out  # asked once: the third line is no answer
+    assert _profile(app).criteria == "sparse autoencoders; not reinforcement learning"

@@ -33,13 +33,10 @@ def start(ctx: Context, _args: str) -> Reply:
         if resumed:
             ctx.profile.paused = False
         profiles.save(ctx.session, ctx.profile)
+        back = "Welcome back! " + ("Digests resumed. " if resumed else "")
         if not ctx.profile.criteria.strip() and _may_edit(ctx):
-            return Reply("Welcome back! " + ASK_TOPICS, expects="topics set")
-        return Reply(
-            "Welcome back! "
-            + ("Digests resumed. " if resumed else "")
-            + f"Your settings are as you left them; {cmd('topics')} shows your topics."
-        )
+            return Reply(back + ASK_TOPICS, expects="topics set")
+        return Reply(back + f"Your settings are as you left them; {cmd('topics')} shows your topics.")
     ctx.create_profile()
     return Reply(welcome() + "\n\n" + ASK_TOPICS, expects="topics set")
 

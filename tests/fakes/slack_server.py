@@ -200,7 +200,7 @@ class FakeSlack(LoopbackServer):
                 with self._lock:
                     self.rejected.append((method, problem))
                 return 200, {"ok": False, "error": problem}, {}
-            return 200, {"ok": True, "view": {**view, "id": "V1"}}, {}
+            return 200, {"ok": True, "view": {**(view or {}), "id": "V1"}}, {}
         if method not in handlers:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         return 200, handlers[method](), {}
