@@ -122,7 +122,7 @@ async def test_submitting_checks_like_the_commands_and_shows_errors_inline(slack
     assert profile.authors == ["Yoshua Bengio"] and profile.top_n >= 1000
     await slack.fake.wait_for(lambda: bool(slack.fake.of("views.publish")))  # the home shows it
     home = json.dumps(slack.fake.of("views.publish")[-1].args["view"])
-    assert "Mixture of experts" in home
+    assert "Mixture of experts" in home and "top all," in home
 
 
 async def test_a_direct_message_is_a_command_without_paperbot(slack: Slack) -> None:

@@ -74,3 +74,19 @@ async def test_a_member_who_starts_first_does_not_own_the_group(
     (group,) = profiles(app)
     assert (group.top_n, group.criteria, group.paused) == (10, "", False)
     assert "at most 3 papers" in await say(bot, fake_telegram, GROUP, "/top 3", user=ADMIN)
+
+
+async def test_every_member_may_vote_in_a_group(
+    bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App
+) -> None:
+    fake_telegram.admins[GROUP] = {ADMIN}
+    await say(bot, fake_telegram, GROUP, "/start", user=ADMIN)
+    await say(bot, fake_telegram, GROUP, "/threshold 1 1", user=ADMIN)
+    await say(bot, fake_telegram, GROUP, "/digest 2025-06-03", user=MEMBER)  # anyone may ask
+    markup = fake_telegram.sent()[-1]["reply_markup"]
+    await send(
+        bot, button_update(GROUP, markup["inline_keyboard"][0][0]["callback_data"], markup, user=MEMBER)
+    )
+    assert fake_telegram.sent("answerCallbackQuery")[-1]["text"] == "👍 saved"
+    with app.sessions() as session:
+        assert [r.value for r in session.exec(select(Rating))] == [1]

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.buttons import ButtonSigner, Vote
+from core.commands.form import top_text
 from core.digest.model import Digest, Entry
 from core.digest.render_text import cost_line, short_authors
 from core.models import Paper, Profile
@@ -216,7 +217,7 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
         f"*Keywords:* {listed(keywords)}\n"
         f"*Authors:* {listed(p.authors)}\n*Categories:* {listed(p.categories)}\n"
         f"*Schedule:* {p.delivery_time} {escape(p.timezone)}{' (paused)' if p.paused else ''}\n"
-        f"*Digest:* top {p.top_n}, relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}"
+        f"*Digest:* top {top_text(p.top_n)}, relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}"
     )
     toggle = ("Resume digests", "resume") if p.paused else ("Pause digests", "pause")
     blocks = [

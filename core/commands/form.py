@@ -29,6 +29,11 @@ class ProfileForm:
     novelty: str | None = None
 
 
+def top_text(top_n: int) -> str:
+    """Top-N as a person writes it: a number, or `all` for the whole day."""
+    return "all" if top_n >= validate.MAX_TOP else str(top_n)
+
+
 def initial(profile: Profile) -> ProfileForm:
     """The form filled with a profile's current settings."""
     keywords = [f'"+{k}"' if " " in k else f"+{k}" for k in profile.keywords_require] + [
@@ -40,7 +45,7 @@ def initial(profile: Profile) -> ProfileForm:
         authors="\n".join(profile.authors),
         time=profile.delivery_time,
         timezone=profile.timezone,
-        top="all" if profile.top_n >= validate.MAX_TOP else str(profile.top_n),
+        top=top_text(profile.top_n),
         relevance=str(profile.min_relevance),
         novelty=str(profile.min_novelty),
     )
