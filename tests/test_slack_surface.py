@@ -164,6 +164,10 @@ async def test_a_direct_message_is_a_command_without_paperbot(slack: Slack) -> N
     await slack.fake.wait_for(lambda: len(slack.fake.of("chat.postMessage")) == 2)
     assert "every paper that passes" in slack.fake.of("chat.postMessage")[1].args["text"]
     assert [p.criteria for p in slack.rows(Profile)] == ["sparse autoencoders"]
+    await slack.event({"type": "message", "channel_type": "im", "channel": "DU1", "user": "U1",
+                       "text": "topics set A &amp; B\n   - Relevant: x &lt; y", "ts": "1.4"})  # fmt: skip
+    await slack.fake.wait_for(lambda: len(slack.fake.of("chat.postMessage")) == 3)
+    assert [p.criteria for p in slack.rows(Profile)] == ["A & B\n   - Relevant: x < y"]
 
 
 def test_manifest_answers_direct_messages_and_says_how_it_connects() -> None:

@@ -19,6 +19,12 @@ from core.models import Identity
 HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 
 
+def _split(text: str) -> tuple[str, str]:
+    """The first word and the rest, split at any white space (a newline too)."""
+    parts = text.split(maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text.strip(), "")
+
+
 class HomeAndMessages:
     core: CommandCore
     _expecting: dict[tuple[str, str], str]  # (team, user) → the command their next DM answers
@@ -95,12 +101,15 @@ class HomeAndMessages:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # the bot's own posts, edits and joins are no commands
         team, user, channel = body.get("team_id", ""), event.get("user", ""), event.get("channel", "")
-        text = " ".join((event.get("text") or "").split())
+        # a message's text arrives escaped (&amp; &lt; &gt;); its line breaks are kept: topics
+        # sent as a DM are paragraphs, unlike a slash command's single line
+        text = (event.get("text") or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        text = text.strip()
         if not (team and user and channel and text):
             return
-        word, _, rest = text.lstrip("/").partition(" ")
+        word, rest = _split(text.lstrip("/"))
         if word.lower() == "paperbot":  # `/paperbot topics` typed into a DM
-            word, _, rest = rest.partition(" ")
+            word, rest = _split(rest)
         caller = self.user_caller(team, user)
         expected = self._expecting.pop((team, user), None)
         if expected is not None and "/" + word.lower() not in self.core.commands:
