@@ -16,6 +16,7 @@ from core.commands.core import Caller, CommandCore, Reply
 from core.digest.model import Digest
 from core.models import Identity
 
+MAX_EXPECTING = 10_000  # open questions kept in memory
 HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 
 
@@ -118,6 +119,8 @@ class HomeAndMessages:
         reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         if reply.expects:
             self._expecting[(team, user)] = reply.expects
+            if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
+                self._expecting.pop(next(iter(self._expecting)))
 
         async def say(text: str, **_: Any) -> None:
             await client.chat_postMessage(channel=channel, text=text)

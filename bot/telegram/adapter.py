@@ -41,6 +41,7 @@ ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF = 1.0
 WEBHOOK_PATH = "/telegram"
+MAX_EXPECTING = 10_000  # open questions (a /start waiting for topics) kept in memory
 
 
 class TelegramAdapter:
@@ -175,6 +176,8 @@ class TelegramAdapter:
             return
         if reply.expects and key is not None:  # ask, and take the next message as the answer
             self._expecting[key] = reply.expects
+            if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
+                self._expecting.pop(next(iter(self._expecting)))
             prompt = ForceReply(
                 selective=True, input_field_placeholder="sparse autoencoders, mixture of experts"
             )
