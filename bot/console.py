@@ -18,10 +18,12 @@ def console_caller(name: str) -> Caller:
 def chat(
     core: CommandCore, name: str, lines: Iterable[str], out: TextIO, *, files: Path | None = None
 ) -> int:
-    """Answer every non-empty line (what a person types: the text door); attachments (charts,
-    BibTeX) are written into `files`. Returns how many commands failed."""
+    """Answer every non-empty line (what a person types: the text door; a plain line right
+    after a question answers it); attachments (charts, BibTeX) are written into `files`.
+    Returns how many commands failed."""
     caller = console_caller(name)
     failures = 0
+    expected: str | None = None  # a conversation's next step (the topics after a first /start)
     for line in _decoded(lines):
         if line is None:
             failures += 1
@@ -30,7 +32,13 @@ def chat(
             continue
         if not line.strip():
             continue
-        reply = core.handle(caller, line.rstrip("\n"))
+        text = line.strip()
+        if expected is not None and not text.startswith("/"):  # the answer to the question asked
+            name, _, verb = expected.partition(" ")
+            reply = core.invoke(caller, name, f"{verb} {text}")
+        else:
+            reply = core.handle(caller, text)
+        expected = reply.expects
         failures += not reply.ok
         out.write(_printable(reply.text.rstrip("\n")) + "\n")
         if reply.attachment is not None and files is not None:

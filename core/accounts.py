@@ -31,7 +31,7 @@ def add_local_user(
     *,
     criteria: str,
     categories: Sequence[str],
-    top: int | None = None,
+    top: int | str | None = None,  # a number, or "all"
     min_relevance: int | None = None,
     min_novelty: int | None = None,
 ) -> tuple[Profile, bool]:
@@ -44,7 +44,7 @@ def add_local_user(
             f"topics are limited to {validate.MAX_CRITERIA:,} characters; the file has {len(criteria):,}"
         )
     options = {
-        "top_n": top if top is None else validate.integer(str(top), name="--top", low=1, high=50),
+        "top_n": top if top is None else validate.top(str(top), name="--top"),
         "min_relevance": min_relevance
         if min_relevance is None
         else validate.integer(str(min_relevance), name="--min-relevance", low=1, high=10),

@@ -52,15 +52,15 @@ def test_a_vote_is_refused_exactly_where_the_text_command_is(
     missing = loaded.commands.rate(ANN, Vote("2506.99999", Direction.UP))
     assert not missing.ok and missing.text == loaded.commands.handle(ANN, "/up 2506.99999").text
     assert "not in the database" in missing.text
-    stranger = Caller(Identity(platform="telegram", platform_id="77"))  # no profile
-    refused = loaded.commands.rate(stranger, Vote(records[3]["id"], Direction.UP))
-    assert not refused.ok and refused.text == "You have no profile yet: send /start first."
     group = Identity(platform="telegram", platform_id="-100", kind="group")
     assert loaded.commands.handle(Caller(group), "/start").ok
     member = Caller(group, may_edit=False)
     by_door = loaded.commands.rate(member, Vote(records[3]["id"], Direction.UP))
     assert not by_door.ok and by_door.text == loaded.commands.handle(member, f"/up {records[3]['id']}").text
     assert "Only an admin" in by_door.text and votes(loaded) == {}
+    stranger = Caller(Identity(platform="telegram", platform_id="77"))  # no profile: a first contact
+    first = loaded.commands.rate(stranger, Vote(records[3]["id"], Direction.UP))
+    assert first.ok and votes(loaded) == {records[3]["id"]: 1}
 
 
 def test_a_vote_is_a_thumb_up_or_down() -> None:

@@ -34,9 +34,11 @@ def _profile(app: App):  # type: ignore[no-untyped-def]
 
 
 def test_start_and_help(say, app: App) -> None:  # type: ignore[no-untyped-def]
-    assert "send /start first" in say("/topics")
-    assert "Welcome to paperbot" in say("/start")
-    assert "Welcome back" in say("/start")
+    first = say("/topics")  # a first command creates the profile, then runs
+    assert first.startswith("Welcome to paperbot! /help lists every command.") and "no topics yet" in first
+    assert "Welcome back! What should I look for?" in say("/start")  # still no topics: ask
+    say("/topics set sparse autoencoders")
+    assert "Welcome back! Your settings are as you left them; /topics shows" in say("/start")
     help_text = say("/help")
     for command in (
         "/topics",
@@ -101,7 +103,7 @@ def test_keywords_authors_categories(say, app: App) -> None:  # type: ignore[no-
 def test_numbers_time_and_zone(say, app: App) -> None:  # type: ignore[no-untyped-def]
     say("/start")
     assert "at most 5 papers" in say("/top 5")
-    assert "from 1 to 50, not 0" in say("/top 0")
+    assert "from 1 to 10,000, or all; not '0'" in say("/top 0")
     assert "relevance ≥ 7, novelty ≥ 6" in say("/threshold 7 6")
     assert "from 1 to 10, not 11" in say("/threshold 11 6")
     assert "Give two numbers" in say("/threshold 7")
@@ -164,3 +166,45 @@ def test_group_members_who_are_not_admins_cannot_edit(app: App) -> None:
     refused = app.commands.handle(member, "/top 3")
     assert not refused.ok and "Only an admin" in refused.text
     assert app.commands.handle(member, "/top").text == "Your digest shows at most 10 papers."
+
+
+SEED = Path("/nonexistent")  # replaced below by the fixture's criteria
+
+
+def test_numbered_topics_are_items_shown_once_and_removed_whole(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    criteria = (
+        "Keep **relevant** papers.\n\n"
+        "1. Representation Learning\n   - Relevant: feature learning.\n   - Irrelevant: applications.\n\n"
+        "2. Model Architecture\n   - Relevant: Mixture-of-Experts.\n   - Irrelevant: merely using them.\n\n"
+        "3. Model Compression\n   - Relevant: pruning."
+    )
+    say("/topics set " + criteria.replace("\n", "\\n"))
+    shown = say("/topics")
+    assert "1. Representation Learning\n   - Relevant: feature learning." in shown
+    assert "2. Model Architecture" in shown and "3. Model Compression" in shown
+    assert "2. 1." not in shown and "4." not in shown and shown.count("Model Architecture") == 1
+    removed = say("/topics remove 2")
+    assert removed.startswith("Removed topic 2: Model Architecture with its 2 lines.")
+    assert "2. Model Compression" in removed
+    stored = _profile(app).criteria
+    assert "Model Architecture" not in stored and "merely using" not in stored
+    assert "Irrelevant: applications." in stored and "Keep **relevant** papers." in stored
+    assert "from 1 to 2" in say("/topics remove 3")
+    assert "3. Sparse autoencoders" in say("/topics add Sparse autoencoders")
+
+
+def test_top_reaches_the_whole_day(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    assert "at most 90 papers" in say("/top 90")
+    assert "every paper that passes your thresholds" in say("/top all")
+    assert _profile(app).top_n >= 1000
+    say("/threshold 1 1")
+    digest = say("/digest 2025-06-03")
+    assert "10. " in digest  # not capped at the old default
+
+
+def test_a_first_start_takes_the_next_line_as_the_topics(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    out = say("/start", "sparse autoencoders; not reinforcement learning", "more words")
+    assert "What should I look for?" in out and "1. sparse autoencoders; not reinforcement learning" in out
+    assert "arrives every arXiv announcement day at 08:00 (UTC)" in out
+    assert "Commands start with a slash" in out  # asked once: the third line is no answer
+    assert _profile(app).criteria == "sparse autoencoders; not reinforcement learning"

@@ -34,6 +34,8 @@ ADAPTER_CORE = (
     "core.errors",
     "core.commands.core",
     "core.commands.registry",
+    "core.commands.syntax",  # how the adapter's platform writes a command
+    "core.commands.form",  # the whole-profile form a Slack modal submits
     "core.deliver.sender",
     "core.digest.model",
     "core.digest.render_text",

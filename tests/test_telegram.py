@@ -95,8 +95,8 @@ async def say(bot: TelegramAdapter, fake: FakeTelegram, chat: int, text: str, us
 
 
 async def test_command_transcript(bot: TelegramAdapter, fake_telegram: FakeTelegram) -> None:
-    assert "send /start first" in await say(bot, fake_telegram, ALICE, "/topics")
-    assert "Welcome to paperbot" in await say(bot, fake_telegram, ALICE, "/start")
+    assert "Welcome to paperbot! /help lists" in await say(bot, fake_telegram, ALICE, "/topics")
+    assert "What should I look for?" in await say(bot, fake_telegram, ALICE, "/start")
     assert "1. sparse autoencoders" in await say(bot, fake_telegram, ALICE, "/topics set sparse autoencoders")
     assert "Unknown command /nope; send /help" in await say(bot, fake_telegram, ALICE, "/nope")
     assert "/threshold <relevance> <novelty>" in await say(bot, fake_telegram, ALICE, "/help")

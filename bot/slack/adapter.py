@@ -25,21 +25,23 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
+from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
-from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
+from bot.slack.modal import CALLBACK_ID
+from bot.slack.render import SlackMessage, digest_messages, escape, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
+from core.commands.syntax import SLACK
 from core.deliver.sender import Progress, Unreachable
 from core.digest.model import Digest
 from core.models import Identity
 
 log = logging.getLogger(__name__)
-SCOPES = ["commands", "chat:write", "im:write", "files:write", "users:read"]
+SCOPES = ["commands", "chat:write", "im:write", "im:history", "files:write", "users:read"]
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
-HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 INVALID_BUTTON = "This button is no longer valid."
 GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
         "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
@@ -50,7 +52,7 @@ def subject(workspace: str, platform_id: str) -> str:
     return f"{workspace}:{platform_id}"
 
 
-class SlackAdapter:
+class SlackAdapter(HomeAndMessages):
     def __init__(
         self,
         *,
@@ -92,9 +94,12 @@ class SlackAdapter:
         self.app.action(re.compile(r"^vote_"))(self.on_vote)
         self.app.action(re.compile(r"^home_"))(self.on_home_action)
         self.app.event("app_home_opened")(self.on_home_opened)
+        self.app.event("message")(self.on_direct_message)
+        self.app.view(CALLBACK_ID)(self.on_profile_submitted)
         self.app.error(self.on_error)
         self._app_token = app_token if receive else None
         self._socket: Any = None
+        self._expecting: dict[tuple[str, str], str] = {}  # (team, user) → command a DM answers
         self._sends: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(SENDS_PER_WORKSPACE)
         )
@@ -149,6 +154,10 @@ class SlackAdapter:
         return Identity(platform="slack", platform_id=channel, workspace=team, kind="channel",
                         display_name=f"#{name}" if name else channel)  # fmt: skip
 
+    def user_caller(self, team: str, user: str, name: str = "") -> Caller:
+        """A person speaking for themselves (a DM, App Home, a slash command outside a channel)."""
+        return Caller(self.user_identity(team, user, name), member=user, syntax=SLACK)
+
     async def _is_admin(self, client: AsyncWebClient, user: str) -> bool:
         info = await client.users_info(user=user)
         member = info.get("user") or {}
@@ -167,14 +176,20 @@ class SlackAdapter:
             if not in_channel:
                 await respond(text="Run `/paperbot subscribe` in the channel that should get the digest.")
                 return
-            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
+            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user,
+                            syntax=SLACK)  # fmt: skip
             word, rest = ("start" if word.lower() == "subscribe" else "pause"), ""
         elif in_channel and await asyncio.to_thread(self.core.has_profile, channel_id):
-            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user)
+            caller = Caller(channel_id, may_edit=await self._is_admin(client, user), member=user,
+                            syntax=SLACK)  # fmt: skip
         else:
-            caller = Caller(self.user_identity(team, user, body.get("user_name", "")), member=user)
+            caller = self.user_caller(team, user, body.get("user_name", ""))
         reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         await self._answer(client, respond, caller.identity, reply)
+        if reply.expects and caller.identity.kind == "user":  # e.g. the topics after a first start:
+            self._expecting[(team, user)] = reply.expects  # a DM answers it, or the modal
+            if body.get("trigger_id"):
+                await self.open_editor(client, team, user, str(body["trigger_id"]))
 
     async def _answer(self, client: AsyncWebClient, respond: Any, identity: Identity, reply: Reply) -> None:
         if reply.digest is not None:
@@ -258,7 +273,7 @@ class SlackAdapter:
             await respond(text=INVALID_BUTTON, response_type="ephemeral", replace_original=False)
             return
         identity, bound, vote = verified[0]
-        reply = await asyncio.to_thread(self.core.rate, Caller(identity, member=user), vote)
+        reply = await asyncio.to_thread(self.core.rate, Caller(identity, member=user, syntax=SLACK), vote)
         if not reply.ok:
             await respond(text=escape(reply.text), response_type="ephemeral", replace_original=False)
             return
@@ -267,36 +282,6 @@ class SlackAdapter:
             channel=channel, ts=message["ts"], text=message.get("text", ""),
             blocks=with_vote(message.get("blocks", []), vote, self.signer, bound),
         )  # fmt: skip
-
-    # --- App Home ---------------------------------------------------------------------------
-
-    async def on_home_opened(
-        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        if event.get("tab", "home") == "home":
-            await self.publish_home(client, self.user_identity(body["team_id"], event["user"]))
-
-    async def publish_home(self, client: AsyncWebClient, identity: Identity) -> None:
-        overview = await asyncio.to_thread(self.core.overview, identity)
-        day = overview.latest_day.isoformat() if overview.latest_day else None
-        view = home_view(overview.profile, overview.latest[:15], day)
-        await client.views_publish(user_id=identity.platform_id, view=view)
-
-    async def on_home_action(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
-        value = body["actions"][0].get("value", "")
-        if value in HOME_COMMANDS:
-            name, args = value, ""
-        elif top := re.fullmatch(r"top (\d{1,2})", value):
-            name, args = "top", top.group(1)
-        else:
-            return
-        identity = self.user_identity(team, user, body["user"].get("name", ""))
-        reply = await asyncio.to_thread(self.core.invoke, Caller(identity, member=user), name, args)
-        if reply.digest is not None:
-            await self.post_digest(client, identity, reply.digest)
-        await self.publish_home(client, identity)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         """The one place errors land: log them and keep the app up."""

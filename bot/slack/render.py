@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.buttons import ButtonSigner, Vote
+from core.commands.form import top_text
 from core.digest.model import Digest, Entry
 from core.digest.render_text import cost_line, short_authors
 from core.models import Paper, Profile
@@ -195,11 +196,14 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
             HeaderBlock(text="Welcome to paperbot"),
             SectionBlock(text=MarkdownTextObject(text=(
                 "Every arXiv announcement day I send you the new papers that match your topics. "
-                "Press *Start*, then describe your topics with `/paperbot topics set <text>`."
+                "Press *Edit topics* to describe what you want, or send me a message like "
+                "`topics set sparse autoencoders`."
             ))),
-            ActionsBlock(elements=[ButtonElement(
-                text="Start", action_id=f"{HOME_ACTIONS}_start", value="start", style="primary"
-            )]),
+            ActionsBlock(elements=[
+                ButtonElement(text="Start", action_id=f"{HOME_ACTIONS}_start", value="start",
+                              style="primary"),
+                ButtonElement(text="Edit topics", action_id=f"{HOME_ACTIONS}_edit", value="edit"),
+            ]),
         ]  # fmt: skip
         return {"type": "home", "blocks": [b.to_dict() for b in blocks]}
     p = profile
@@ -213,7 +217,7 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
         f"*Keywords:* {listed(keywords)}\n"
         f"*Authors:* {listed(p.authors)}\n*Categories:* {listed(p.categories)}\n"
         f"*Schedule:* {p.delivery_time} {escape(p.timezone)}{' (paused)' if p.paused else ''}\n"
-        f"*Digest:* top {p.top_n}, relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}"
+        f"*Digest:* top {top_text(p.top_n)}, relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}"
     )
     toggle = ("Resume digests", "resume") if p.paused else ("Pause digests", "pause")
     blocks = [
@@ -223,6 +227,7 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
         ActionsBlock(elements=[
             ButtonElement(text="Send today's digest", action_id=f"{HOME_ACTIONS}_digest", value="digest",
                           style="primary"),
+            ButtonElement(text="Edit topics", action_id=f"{HOME_ACTIONS}_edit", value="edit"),
             ButtonElement(text=toggle[0], action_id=f"{HOME_ACTIONS}_{toggle[1]}", value=toggle[1]),
             *[ButtonElement(text=f"Top {n}", action_id=f"{HOME_ACTIONS}_top_{n}", value=f"top {n}")
               for n in (5, 10, 20)],

@@ -13,7 +13,7 @@ import logging
 from html import escape
 
 from aiohttp import web
-from telegram import BotCommand, LinkPreviewOptions, Message, Update
+from telegram import BotCommand, ForceReply, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
@@ -41,6 +41,7 @@ ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF = 1.0
 WEBHOOK_PATH = "/telegram"
+MAX_EXPECTING = 10_000  # open questions (a /start waiting for topics) kept in memory
 
 
 class TelegramAdapter:
@@ -86,6 +87,8 @@ class TelegramAdapter:
             MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.COMMAND), self.on_message)
         )
         self.app.add_handler(CallbackQueryHandler(self.on_button))
+        # conversations in progress: (chat, user) → the command their next plain message completes
+        self._expecting: dict[tuple[int, int], str] = {}
         self.app.add_error_handler(self.on_error)
 
     async def start(self) -> None:
@@ -137,22 +140,30 @@ class TelegramAdapter:
         )
         if private or user is None:
             return Caller(identity)
+        # a group belongs to its admins: a member is no owner (member=None), whoever came first
         member = await self.app.bot.get_chat_member(chat.id, user.id)
-        return Caller(identity, may_edit=member.status in ADMINS, member=str(user.id))
+        return Caller(identity, may_edit=member.status in ADMINS)
 
     async def on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or not message.text:
             return
+        key = (message.chat_id, update.effective_user.id if update.effective_user else 0)
+        expected = self._expecting.pop(key, None)  # any message ends a conversation's step
         if not message.text.startswith("/"):
-            if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            if expected is not None:  # the answer to our question, e.g. the topics after /start
+                name, _, verb = expected.partition(" ")
+                caller = await self.caller(update)
+                reply = await asyncio.to_thread(self.core.invoke, caller, name, f"{verb} {message.text}")
+                await self.send_reply(message, reply, key)
+            elif update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
                 await message.reply_text("I understand commands; send /help to see them.")
             return
         caller = await self.caller(update)
         reply = await asyncio.to_thread(self.core.handle, caller, message.text)
-        await self.send_reply(message, reply)
+        await self.send_reply(message, reply, key)
 
-    async def send_reply(self, message: Message, reply: Reply) -> None:
+    async def send_reply(self, message: Message, reply: Reply, key: tuple[int, int] | None = None) -> None:
         if reply.digest is not None:
             await self.send_digest(message.chat_id, reply.digest)
             return
@@ -162,6 +173,15 @@ class TelegramAdapter:
                 await message.reply_photo(content, caption=escape(reply.text[:1000]))
             else:
                 await message.reply_document(content, filename=name, caption=f"{len(content)} bytes")
+            return
+        if reply.expects and key is not None:  # ask, and take the next message as the answer
+            self._expecting[key] = reply.expects
+            if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
+                self._expecting.pop(next(iter(self._expecting)))
+            prompt = ForceReply(
+                selective=True, input_field_placeholder="sparse autoencoders, mixture of experts"
+            )
+            await message.reply_text(escape(reply.text[:4000]), reply_markup=prompt, do_quote=True)
             return
         await message.reply_text(escape(reply.text[:4000]))
 
@@ -207,7 +227,8 @@ class TelegramAdapter:
             return
         chat_id = query.message.chat.id
         vote = self.signer.verify(str(chat_id), query.data)
-        if vote is None:
+        private = query.message.chat.type == ChatType.PRIVATE
+        if vote is None or (private and query.from_user.id != chat_id):  # only that chat's user
             await query.answer("This button is no longer valid.")
             return
         caller = await self.caller(update)

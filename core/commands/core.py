@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.commands import validate
+from core.commands.syntax import SLASH, Syntax, cmd, speaking
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.errors import InputError, PaperbotError
@@ -26,6 +27,8 @@ from storage import papers as paper_store
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from core.commands.form import ProfileForm
+
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +38,9 @@ class Reply:
     ok: bool = True
     digest: Digest | None = None
     attachment: tuple[str, bytes] | None = None  # (file name, content)
+    # a conversation's next step: the caller's next plain message is the argument of this
+    # command (e.g. "topics set" after /start asks for topics); adapters that can, ask for it
+    expects: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,19 @@ class Caller:
 
     `identity` names the profile (a person, a group, a channel); `member` the person speaking
     in a shared one, who may change it when they subscribed it even without admin rights.
+    `syntax` is how this caller's platform writes a command, for every hint in a reply.
     """
 
     identity: Identity
     may_edit: bool = True
     member: str | None = None
+    syntax: Syntax = SLASH
+
+    @property
+    def may_create(self) -> bool:
+        """Who may create the profile: its own user, an admin, or (Slack) a channel's subscriber;
+        never an anonymous member of a group (who would then own it)."""
+        return self.may_edit or self.member is not None
 
 
 @dataclass
@@ -64,11 +78,24 @@ class Context:
     profile: Profile | None
     builder: DigestBuilder
     default_categories: list[str]
+    created: bool = False  # the profile was created by this command (a first contact)
 
     def require_profile(self) -> Profile:
+        """The caller's profile; a first command from someone new creates it, then runs."""
         if self.profile is None:
-            raise InputError("You have no profile yet: send /start first.")
+            self.profile = self.create_profile()
+            self.created = True
         return self.profile
+
+    def create_profile(self) -> Profile:
+        if not self.caller.may_create:
+            raise InputError(f"Only an admin of this group can set up its digest with {cmd('start')}.")
+        return profiles.create(
+            self.session,
+            self.caller.identity,
+            categories=self.default_categories,
+            owner_id=self.caller.member,
+        )
 
     def editable_profile(self) -> Profile:
         profile = self.require_profile()
@@ -84,7 +111,7 @@ Handler = Callable[[Context, str], Reply]
 @dataclass(frozen=True)
 class Command:
     handler: Handler
-    usage: str
+    usage: str  # without the slash: the caller's syntax writes it (`/top <n>`, `/paperbot top <n>`)
     summary: str
 
 
@@ -123,12 +150,13 @@ class CommandCore:
 
     def handle(self, caller: Caller, text: str) -> Reply:
         """The text door: one chat message, a slash command and its arguments."""
-        try:
-            name, _, args = validate.message(text).partition(" ")
-            if not name.startswith("/"):
-                raise InputError("Commands start with a slash; send /help to see them.")
-        except PaperbotError as exc:
-            return Reply(text=str(exc), ok=False)
+        with speaking(caller.syntax):
+            try:
+                name, _, args = validate.message(text).partition(" ")
+                if not name.startswith("/"):
+                    raise InputError(f"Commands start with a slash; send {cmd('help')} to see them.")
+            except PaperbotError as exc:
+                return Reply(text=str(exc), ok=False)
         return self.invoke(caller, name, args)
 
     def invoke(self, caller: Caller, name: str, args: str = "") -> Reply:
@@ -136,15 +164,49 @@ class CommandCore:
         arguments apart: for buttons and menus that stand for a command."""
         key = "/" + name.lower().split("@", 1)[0].lstrip("/")
         command = self.commands.get(key)
-        if command is None:
-            shown = ("/" + name.lstrip("/"))[:30]
-            return Reply(text=f"Unknown command {shown}; send /help to see what I understand.", ok=False)
-        try:
-            given = validate.message(args)
-        except PaperbotError as exc:
-            return Reply(text=str(exc), ok=False)
+        with speaking(caller.syntax):
+            if command is None:
+                shown = cmd(name.lstrip("/")[:30])
+                return Reply(
+                    text=f"Unknown command {shown}; send {cmd('help')} to see what I understand.", ok=False
+                )
+            try:
+                given = validate.message(args)
+            except PaperbotError as exc:
+                return Reply(text=str(exc), ok=False)
         handler = command.handler
-        return self._run(caller, lambda context: handler(context, given), f"{key} {given}")
+
+        def run(context: Context) -> Reply:
+            reply = handler(context, given)
+            if context.created and reply.ok:  # a first contact: say what just happened
+                reply.text = f"Welcome to paperbot! {cmd('help')} lists every command.\n\n{reply.text}"
+            return reply
+
+        return self._run(caller, run, f"{key} {given}")
+
+    def edit(self, caller: Caller, form: ProfileForm) -> dict[str, str]:
+        """The form door (Slack's modal): every field checked like its command; the errors by
+        field, or an empty dict when all of it was saved. A refusal (not an admin) is `topics`'."""
+        from core.commands import form as forms
+
+        errors: dict[str, str] = {}
+
+        def work(context: Context) -> Reply:
+            errors.update(forms.apply(context, form))
+            return Reply("Saved.")
+
+        reply = self._run(caller, work, "edit form")
+        if not reply.ok and not errors:
+            errors["topics"] = reply.text
+        return errors
+
+    def form(self, identity: Identity) -> ProfileForm | None:
+        """The form filled with the profile's settings (None without a profile)."""
+        from core.commands import form as forms
+
+        with self._sessions() as session:
+            profile = profiles.find(session, identity)
+            return None if profile is None else forms.initial(profile)
 
     def rate(self, caller: Caller, vote: Vote) -> Reply:
         """The typed door for 👍/👎 buttons: recorded exactly as `/up` or `/down` would be."""
@@ -153,7 +215,7 @@ class CommandCore:
     def _run(self, caller: Caller, work: Callable[[Context], Reply], what: str) -> Reply:
         """Run one command in one transaction; errors become a one-line reply and roll back."""
         try:
-            with self._sessions() as session, session.begin():
+            with speaking(caller.syntax), self._sessions() as session, session.begin():
                 context = Context(
                     session=session,
                     caller=caller,

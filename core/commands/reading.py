@@ -6,6 +6,7 @@ import datetime as dt
 
 from core.commands import validate
 from core.commands.core import Context, Reply, cast_vote
+from core.commands.syntax import cmd
 from core.digest.render_bibtex import render_bibtex
 from core.digest.render_text import render_text
 from core.errors import InputError
@@ -40,7 +41,7 @@ def _rate(ctx: Context, args: str, value: int) -> Reply:
     ctx.editable_profile()  # who may vote is checked before what they gave
     ids = args.split()
     if len(ids) != 1:
-        raise InputError(f"Give one arXiv id: /{'up' if value > 0 else 'down'} 2506.01928")
+        raise InputError(f"Give one arXiv id: {cmd(('up' if value > 0 else 'down') + ' 2506.01928')}")
     return cast_vote(ctx, Vote(ids[0], Direction.of(value)))
 
 
@@ -53,7 +54,7 @@ def _liked(ctx: Context) -> list[Paper]:
 def saved(ctx: Context, _args: str) -> Reply:
     liked = _liked(ctx)
     if not liked:
-        return Reply("No saved papers yet: press 👍 on a paper (or /up <id>) to save it.")
+        return Reply(f"No saved papers yet: press 👍 on a paper (or {cmd('up <id>')}) to save it.")
     lines = [f"{n}. {p.title} — {p.url}" for n, p in enumerate(liked, start=1)]
     return Reply("Your 👍 papers:\n" + "\n".join(lines))
 
@@ -93,7 +94,7 @@ def forget(ctx: Context, args: str) -> Reply:
     if args.strip().lower() != "yes":
         return Reply(
             f"This deletes your {count} ratings and what paperbot learned from them. "
-            "Send /forget yes to confirm."
+            f"Send {cmd('forget yes')} to confirm."
         )
     rating_store.clear_ratings(ctx.session, profile.id)
     return Reply(f"Forgot {count} ratings; your digests rank by your topics alone again.")

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from core.commands import validate
 from core.commands.core import Context, Reply
+from core.commands.syntax import cmd
 from core.errors import InputError
 from storage import profiles
 
-WELCOME = """Welcome to paperbot!
-Every arXiv announcement day I send you the new papers that match your topics.
-1. Describe your topics: /topics set sparse autoencoders, mixture of experts; not interested in RL
-2. Optionally: /keywords +quantization -medical, /authors add Yoshua Bengio, /categories cs.LG cs.AI
-3. Choose when: /time 08:00 and /tz Europe/Berlin. See today's digest now with /digest.
-Rate papers with 👍/👎 and I learn what you like. /help lists every command."""
+
+def welcome() -> str:
+    """The first answer, in the caller's syntax."""
+    return (
+        "Welcome to paperbot!\n"
+        "Every arXiv announcement day I send you the new papers that match your topics.\n"
+        f"1. Describe your topics: {cmd('topics set sparse autoencoders, mixture of experts; not RL')}\n"
+        f"2. Optionally: {cmd('keywords +quantization -medical')}, {cmd('authors add Yoshua Bengio')}, "
+        f"{cmd('categories cs.LG cs.AI')}\n"
+        f"3. Choose when: {cmd('time 08:00')} and {cmd('tz Europe/Berlin')}. "
+        f"See today's digest now with {cmd('digest')}.\n"
+        f"Rate papers with 👍/👎 and I learn what you like. {cmd('help')} lists every command."
+    )
+
+
+ASK_TOPICS = "What should I look for? Reply with your topics: a few lines or a paragraph in your own words."
 
 
 def start(ctx: Context, _args: str) -> Reply:
@@ -22,15 +33,12 @@ def start(ctx: Context, _args: str) -> Reply:
         if resumed:
             ctx.profile.paused = False
         profiles.save(ctx.session, ctx.profile)
-        return Reply(
-            "Welcome back! "
-            + ("Digests resumed. " if resumed else "")
-            + "Your settings are as you left them; /topics shows your topics."
-        )
-    profiles.create(
-        ctx.session, ctx.caller.identity, categories=ctx.default_categories, owner_id=ctx.caller.member
-    )
-    return Reply(WELCOME)
+        back = "Welcome back! " + ("Digests resumed. " if resumed else "")
+        if not ctx.profile.criteria.strip() and _may_edit(ctx):
+            return Reply(back + ASK_TOPICS, expects="topics set")
+        return Reply(back + f"Your settings are as you left them; {cmd('topics')} shows your topics.")
+    ctx.create_profile()
+    return Reply(welcome() + "\n\n" + ASK_TOPICS, expects="topics set")
 
 
 def _may_edit(ctx: Context) -> bool:
@@ -47,55 +55,6 @@ def help_(ctx: Context, _args: str) -> Reply:
     return Reply(help_text())
 
 
-def topics(ctx: Context, args: str) -> Reply:
-    verb, _, rest = args.partition(" ")
-    verb = verb.lower()
-    if not verb:
-        return Reply(_show_topics(ctx))
-    profile = ctx.editable_profile()
-    lines = _topic_lines(profile.criteria)
-    if verb == "set":
-        text = rest.replace("\\n", "\n").strip()
-        if not text:
-            raise InputError("Give the new topics: /topics set <text>")
-        new = text
-    elif verb == "add":
-        line = " ".join(rest.split())
-        if not line:
-            raise InputError("Give the topic to add: /topics add <line>")
-        new = "\n".join([*lines, line])
-    elif verb == "remove":
-        if not lines:
-            raise InputError("You have no topics to remove.")
-        number = validate.integer(rest, name="The topic number", low=1, high=len(lines))
-        new = "\n".join(lines[: number - 1] + lines[number:])
-    else:
-        raise InputError("Use /topics, /topics set <text>, /topics add <line> or /topics remove <n>.")
-    if len(new) > validate.MAX_CRITERIA:
-        raise InputError(
-            f"Topics are limited to {validate.MAX_CRITERIA:,} characters; yours would be {len(new):,}."
-        )
-    profile.criteria = new
-    profiles.save(ctx.session, profile)
-    return Reply("Topics updated.\n" + _numbered(_topic_lines(new)))
-
-
-def _topic_lines(criteria: str) -> list[str]:
-    return [line.rstrip() for line in criteria.splitlines() if line.strip()]
-
-
-def _numbered(lines: list[str]) -> str:
-    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1)) or "(no topics yet)"
-
-
-def _show_topics(ctx: Context) -> str:
-    profile = ctx.require_profile()
-    lines = _topic_lines(profile.criteria)
-    if not lines:
-        return "You have no topics yet. Describe them with /topics set <text>."
-    return "Your topics:\n" + _numbered(lines)
-
-
 def keywords(ctx: Context, args: str) -> Reply:
     if not args:
         p = ctx.require_profile()
@@ -104,11 +63,22 @@ def keywords(ctx: Context, args: str) -> Reply:
             f"Excluded: {', '.join(p.keywords_exclude) or '(none)'}"
         )
     profile = ctx.editable_profile()
-    require, exclude = list(profile.keywords_require), list(profile.keywords_exclude)
-    tokens = validate.words(args)
+    require, exclude = parse_keywords(args, profile.keywords_require, profile.keywords_exclude)
+    profile.keywords_require, profile.keywords_exclude = require, exclude
+    profiles.save(ctx.session, profile)
+    return Reply(
+        f"Keywords updated. Required: {', '.join(require) or '(none)'}; "
+        f"excluded: {', '.join(exclude) or '(none)'}."
+    )
+
+
+def parse_keywords(raw: str, require: list[str], exclude: list[str]) -> tuple[list[str], list[str]]:
+    """`+word -word "+a phrase"` applied to the current lists (`clear` empties them)."""
+    require, exclude = list(require), list(exclude)
+    tokens = validate.words(raw)
     if tokens == ["clear"]:
-        require, exclude = [], []
-    for token in tokens if tokens != ["clear"] else []:
+        return [], []
+    for token in tokens:
         if token[:1] not in "+-" or len(token) < 2:
             raise InputError(
                 "Mark each keyword with + (require) or - (exclude), like +pruning -medical; "
@@ -120,12 +90,7 @@ def keywords(ctx: Context, args: str) -> Reply:
         (require if token[0] == "+" else exclude).append(word)
     if len(require) + len(exclude) > validate.MAX_KEYWORDS:
         raise InputError(f"At most {validate.MAX_KEYWORDS} keywords; remove some first.")
-    profile.keywords_require, profile.keywords_exclude = require, exclude
-    profiles.save(ctx.session, profile)
-    return Reply(
-        f"Keywords updated. Required: {', '.join(require) or '(none)'}; "
-        f"excluded: {', '.join(exclude) or '(none)'}."
-    )
+    return require, exclude
 
 
 def authors(ctx: Context, args: str) -> Reply:
@@ -135,7 +100,7 @@ def authors(ctx: Context, args: str) -> Reply:
         names = ctx.require_profile().authors
         return Reply("Followed authors: " + (", ".join(names) or "(none)"))
     if verb not in ("add", "remove"):
-        raise InputError("Use /authors add <name> or /authors remove <name>.")
+        raise InputError(f"Use {cmd('authors add <name>')} or {cmd('authors remove <name>')}.")
     profile = ctx.editable_profile()
     name = validate.author(rest)
     current = [a for a in profile.authors if a.lower() != name.lower()]
@@ -166,11 +131,11 @@ def categories(ctx: Context, args: str) -> Reply:
 
 def top(ctx: Context, args: str) -> Reply:
     if not args:
-        return Reply(f"Your digest shows at most {ctx.require_profile().top_n} papers.")
+        return Reply(f"Your digest shows {validate.describe_top(ctx.require_profile().top_n)}.")
     profile = ctx.editable_profile()
-    profile.top_n = validate.integer(args, name="The number of papers", low=1, high=50)
+    profile.top_n = validate.top(args, name="The number of papers")
     profiles.save(ctx.session, profile)
-    return Reply(f"Your digest will show at most {profile.top_n} papers.")
+    return Reply(f"Your digest will show {validate.describe_top(profile.top_n)}.")
 
 
 def threshold(ctx: Context, args: str) -> Reply:
@@ -179,7 +144,7 @@ def threshold(ctx: Context, args: str) -> Reply:
         return Reply(f"Thresholds: relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}.")
     parts = args.split()
     if len(parts) != 2:
-        raise InputError("Give two numbers from 1 to 10: /threshold <relevance> <novelty>")
+        raise InputError(f"Give two numbers from 1 to 10: {cmd('threshold <relevance> <novelty>')}")
     profile = ctx.editable_profile()
     relevance = validate.integer(parts[0], name="Relevance", low=1, high=10)
     novelty = validate.integer(parts[1], name="Novelty", low=1, high=10)
@@ -211,7 +176,7 @@ def pause(ctx: Context, _args: str) -> Reply:
     profile = ctx.editable_profile()
     profile.paused = True
     profiles.save(ctx.session, profile)
-    return Reply("Digests paused. Send /resume to get them again.")
+    return Reply(f"Digests paused. Send {cmd('resume')} to get them again.")
 
 
 def resume(ctx: Context, _args: str) -> Reply:

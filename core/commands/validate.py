@@ -9,6 +9,7 @@ import shlex
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.commands.syntax import cmd
 from core.errors import InputError
 
 MAX_MESSAGE = 4000
@@ -16,6 +17,9 @@ MAX_CRITERIA = 8000
 MAX_KEYWORD = 60
 MAX_KEYWORDS = 50
 MAX_AUTHORS = 100
+# top-N reaches a whole busy day (90+ papers above the thresholds, far more at threshold 1):
+# `all` is stored as MAX_TOP, which no day's listing reaches
+MAX_TOP = 10_000
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")  # ASCII digits only: `08:3٠` is not a time
 
 
@@ -41,6 +45,18 @@ def message(text: str) -> str:
     return text.strip()
 
 
+def message_block(text: str, *, limit: int, what: str) -> str:
+    """A multi-line field (a form's topics): valid text within `limit` characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what} contain characters that are not valid text; please retype them.") from None
+    clean = text.strip()
+    if len(clean) > limit:
+        raise InputError(f"{what} are limited to {limit:,} characters; yours are {len(clean):,}.")
+    return clean
+
+
 def integer(raw: str, *, name: str, low: int, high: int) -> int:
     """A whole number written in ASCII digits: `٥`, `1_0` and `+5` are refused, not converted."""
     digits = raw.strip()
@@ -50,6 +66,20 @@ def integer(raw: str, *, name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InputError(f"{name} must be from {low} to {high}, not {value}.")
     return value
+
+
+def top(raw: str, *, name: str) -> int:
+    """How many papers a digest shows: 1 up to a whole day, or `all`."""
+    digits = raw.strip()
+    if digits.lower() == "all":
+        return MAX_TOP
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9 or not 1 <= int(digits) <= MAX_TOP:
+        raise InputError(f"{name} must be a whole number from 1 to {MAX_TOP:,}, or all; not {raw[:20]!r}.")
+    return int(digits)
+
+
+def describe_top(top_n: int) -> str:
+    return "every paper that passes your thresholds" if top_n >= MAX_TOP else f"at most {top_n} papers"
 
 
 def clock_time(raw: str) -> str:
@@ -82,7 +112,7 @@ def date(raw: str) -> dt.date:
 def categories(raw: str) -> list[str]:
     found = raw.replace(",", " ").split()
     if not found:
-        raise InputError("Name at least one arXiv category, for example: /categories cs.LG cs.AI")
+        raise InputError(f"Name at least one arXiv category, for example: {cmd('categories cs.LG cs.AI')}")
     known = arxiv_categories()
     names = []
     for cat in found:
@@ -110,5 +140,5 @@ def keyword(raw: str) -> str:
 def author(raw: str) -> str:
     name = " ".join(raw.split())
     if not re.search(r"[^\W\d_]", name) or len(name) > 100:
-        raise InputError("Give an author's name, for example: /authors add Yoshua Bengio")
+        raise InputError(f"Give an author's name, for example: {cmd('authors add Yoshua Bengio')}")
     return name

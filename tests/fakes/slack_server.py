@@ -54,6 +54,60 @@ def block_problem(blocks: list[dict[str, Any]]) -> str | None:
     return None
 
 
+MAX_VIEW_BLOCKS = 100
+MAX_TITLE = 24  # a modal's title, submit and close
+MAX_LABEL = 2000
+MAX_INPUT = 3000  # a plain_text_input's max_length
+INPUTS = {"plain_text_input", "static_select", "timepicker", "number_input", "checkboxes"}
+
+
+def _plain(obj: Any, limit: int) -> bool:
+    return (
+        isinstance(obj, dict)
+        and obj.get("type") == "plain_text"
+        and isinstance(obj.get("text"), str)
+        and 0 < len(obj["text"]) <= limit
+    )
+
+
+def view_problem(view: Any, *, kind: str) -> str | None:
+    """What Slack would reject in a view for views.open (`modal`) or views.publish (`home`)."""
+    if not isinstance(view, dict) or view.get("type") != kind:
+        return f"invalid_arguments: view type must be {kind}"
+    blocks = view.get("blocks") or []
+    if len(blocks) > MAX_VIEW_BLOCKS:
+        return "invalid_arguments: more than 100 blocks"
+    if kind == "modal":
+        if not _plain(view.get("title"), MAX_TITLE):
+            return "invalid_arguments: title"
+        for key in ("submit", "close"):
+            if key in view and not _plain(view[key], MAX_TITLE):
+                return f"invalid_arguments: {key}"
+        if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
+            return "invalid_arguments: inputs need a submit button"
+        if len(str(view.get("callback_id", ""))) > 255 or len(str(view.get("private_metadata", ""))) > 3000:
+            return "invalid_arguments: callback_id or private_metadata"
+    for block in blocks:
+        if block.get("type") != "input":
+            continue
+        element = block.get("element") or {}
+        if not _plain(block.get("label"), MAX_LABEL) or ("hint" in block and not _plain(block["hint"], 2000)):
+            return "invalid_arguments: input label or hint"
+        if element.get("type") not in INPUTS or not element.get("action_id"):
+            return "invalid_arguments: input element"
+        if element["type"] == "plain_text_input":
+            top = element.get("max_length", MAX_INPUT)
+            if not (isinstance(top, int) and 0 < top <= MAX_INPUT):
+                return "invalid_arguments: max_length must be 1 to 3000"
+            initial = element.get("initial_value")
+            if initial is not None and (not isinstance(initial, str) or len(initial) > top):
+                return "invalid_arguments: initial_value longer than max_length"
+            if not isinstance(element.get("multiline", False), bool):
+                return "invalid_arguments: multiline"
+    rest = [b for b in blocks if b.get("type") != "input"]
+    return block_problem(rest) if len(rest) <= MAX_BLOCKS else None
+
+
 class FakeSlack(LoopbackServer):
     def __init__(self, *, team: str = "T1", admins: set[str] | None = None) -> None:
         self.team = team
@@ -135,6 +189,18 @@ class FakeSlack(LoopbackServer):
                 else {"ok": False, "error": "invalid_auth"}
             ),
         }  # fmt: skip
+        if method in {"views.open", "views.publish"}:
+            view = args.get("view")
+            if isinstance(view, str):
+                view = args["view"] = json.loads(view)
+            problem = view_problem(view, kind="modal" if method == "views.open" else "home")
+            if method == "views.open" and not args.get("trigger_id"):
+                problem = "invalid_trigger_id"
+            if problem:
+                with self._lock:
+                    self.rejected.append((method, problem))
+                return 200, {"ok": False, "error": problem}, {}
+            return 200, {"ok": True, "view": {**(view or {}), "id": "V1"}}, {}
         if method not in handlers:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         return 200, handlers[method](), {}
