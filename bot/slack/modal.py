@@ -71,4 +71,4 @@ def submitted(view: dict[str, Any]) -> ProfileForm:
             given[field.name] = None
             continue
         given[field.name] = str((block.get(ACTION) or {}).get("value") or "")
-    return ProfileForm(**given)  # type: ignore[arg-type]
+    return ProfileForm(**given)
