@@ -209,6 +209,7 @@ def delivery_worker(
         sessions=app.sessions, builder=app.builder, senders=senders,
         concurrency=settings.delivery_concurrency, max_attempts=settings.delivery_max_attempts,
         retry_after=dt.timedelta(minutes=settings.delivery_retry_minutes),
+        lease_seconds=settings.worker_lease_seconds,
         **({"clock": clock} if clock is not None else {}),
     )  # fmt: skip
 
@@ -222,6 +223,8 @@ def scheduler(
     return Scheduler(
         app.daily, worker, ingest_time=app.settings.ingest_time,
         batch_poll_seconds=app.settings.llm_batch_poll_seconds, clock=clock,
+        lease_seconds=app.settings.worker_lease_seconds, renew_seconds=app.settings.worker_renew_seconds,
+        tick_seconds=app.settings.delivery_tick_seconds,
     )  # fmt: skip
 
 
