@@ -25,9 +25,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.day import DailyRun, Evening
-from core.deliver.due import ARXIV_ZONE
+from core.deliver.due import ARXIV_ZONE, published_at
 from core.deliver.worker import DeliveryWorker
 from storage import lease
+from storage import papers as paper_store
 
 LEADER = "scheduler"
 
@@ -115,11 +116,23 @@ class Scheduler:
     async def catch_up(self) -> None:
         if not self.leader:
             return
+        if await asyncio.to_thread(self._up_to_date):  # a takeover or restart asks arXiv nothing
+            await self.tick()
+            return
         try:
             self._follow(await asyncio.to_thread(self.daily.evening, expected=None))
         except Exception:
             log.exception("catch-up ingest failed; the scheduled run will try again")
         await self.tick()
+
+    def _up_to_date(self) -> bool:
+        """Whether the latest stored announcement is the newest arXiv can have published by now."""
+        with self.daily.sessions() as session:
+            latest = paper_store.latest_day(session, announced_only=False)
+        if latest is None:
+            return False
+        following = latest + dt.timedelta(days=3 if latest.weekday() == 4 else 1)  # Friday → Monday
+        return published_at(following) > self.clock()
 
     async def ingest(self, attempt: int = 0) -> None:
         """The evening run: retry until the feed shows the announcement dated tomorrow (ET)."""
