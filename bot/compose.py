@@ -205,13 +205,15 @@ def delivery_worker(
     app: App, senders: dict[str, Sender], *, clock: Callable[[], dt.datetime] | None = None
 ) -> DeliveryWorker:
     settings = app.settings
-    return DeliveryWorker(
+    worker = DeliveryWorker(
         sessions=app.sessions, builder=app.builder, senders=senders,
         concurrency=settings.delivery_concurrency, max_attempts=settings.delivery_max_attempts,
         retry_after=dt.timedelta(minutes=settings.delivery_retry_minutes),
         lease_seconds=settings.worker_lease_seconds,
-        **({"clock": clock} if clock is not None else {}),
     )  # fmt: skip
+    if clock is not None:
+        worker.clock = clock
+    return worker
 
 
 def scheduler(

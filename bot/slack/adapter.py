@@ -39,6 +39,7 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
+CHANNEL_INTERVAL = 1.0  # seconds between the messages of one digest (one channel)
 HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 INVALID_BUTTON = "This button is no longer valid."
 GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
@@ -213,7 +214,9 @@ class SlackAdapter:
                 channel, thread = progress.done[0].split(":", 1)
             else:
                 channel, thread = await self._destination(client, identity), None
-            for message in messages[progress.skip :]:
+            for n, message in enumerate(messages[progress.skip :]):
+                if n:  # Slack allows about one message per second per channel
+                    await asyncio.sleep(CHANNEL_INTERVAL)
                 posted = await self._post(client, channel, message, thread)
                 thread = thread or posted
                 await progress.accepted(f"{channel}:{posted}", self._papers(bound, message))

@@ -29,8 +29,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.accounts import set_reachable
+from core.deliver import resume
 from core.deliver.due import is_due
-from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry, parse_entry
+from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.models import Claim, Identity, Profile
@@ -146,7 +147,7 @@ class DeliveryWorker:
                 return report
             beating = asyncio.create_task(self._beat())
             try:
-                await self._fan_out(day, due, moment, platforms, report)
+                await self._fan_out(day, due, moment, report)
             finally:
                 beating.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -156,25 +157,29 @@ class DeliveryWorker:
             return report
 
     async def _fan_out(
-        self, day: dt.date, due: list[int], moment: dt.datetime, platforms: list[str], report: TickReport
+        self, day: dt.date, due: dict[str, list[int]], moment: dt.datetime, report: TickReport
     ) -> None:
-        """Claims a batch whenever fewer than `concurrency` sends are in flight, so each worker
-        holds only what it is about to send and the others share the rest."""
-        limit = asyncio.Semaphore(self.concurrency)
+        """One lane per platform, each claiming a batch whenever fewer than `concurrency` of its
+        sends are in flight: a worker holds only what it is about to send (the others share the
+        rest), and a slow platform (Slack's per-channel pace) never starves a fast one."""
+        limits = {p: asyncio.Semaphore(self.concurrency) for p in due}
         running: dict[asyncio.Task[str], Job] = {}
-        retries_left = True
+        retries_left = set(due)
         while True:
-            room = self.concurrency * 2 - len(running)
-            if room > 0 and (due or retries_left):
-                chunk, due = due[:room], due[room:]
-                claim = partial(self._claim, day, chunk, moment, platforms, room, retry=retries_left)
+            for platform, waiting in due.items():
+                room = self.concurrency * 2 - sum(j.identity.platform == platform for j in running.values())
+                if room <= 0 or not (waiting or platform in retries_left):
+                    continue
+                chunk, due[platform] = waiting[:room], waiting[room:]
+                retry = platform in retries_left
+                claim = partial(self._claim, day, chunk, moment, [platform], room, retry=retry)
                 jobs = await self._in_db(claim)
                 if not chunk and not jobs:
-                    retries_left = False
+                    retries_left.discard(platform)
                 for job in jobs:
-                    running[asyncio.create_task(self._deliver(job, limit))] = job
+                    running[asyncio.create_task(self._deliver(job, limits[platform]))] = job
             if not running:
-                if due or retries_left:
+                if any(due.values()) or retries_left:
                     continue
                 return
             finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -192,20 +197,20 @@ class DeliveryWorker:
             except Exception as exc:  # the next beat tries again; the lease leaves room for two misses
                 log.warning("renewing delivery leases failed: %s", exc)
 
-    def _due(self, now: dt.datetime, platforms: Sequence[str]) -> tuple[dt.date | None, list[int]]:
-        """Profiles due for the latest day with no delivery yet, in random order so that
-        workers starting together mostly claim different ones."""
+    def _due(self, now: dt.datetime, platforms: Sequence[str]) -> tuple[dt.date | None, dict[str, list[int]]]:
+        """Profiles due for the latest day with no delivery yet, per platform, in random order
+        so that workers starting together mostly claim different ones."""
+        due: dict[str, list[int]] = {p: [] for p in platforms}
         with self._sessions() as session:
             day = paper_store.latest_day(session)
             if day is None:
-                return None, []
-            due = [
-                row.id
-                for row, have in deliveries.candidates(session, day=day, now=now, platforms=platforms)
-                if have is None and row.id is not None and (row.criteria.strip() or row.authors)
-                and is_due(row, day, now)
-            ]  # fmt: skip
-        random.shuffle(due)
+                return None, due
+            for row, have in deliveries.candidates(session, day=day, now=now, platforms=platforms):
+                wanted = row.criteria.strip() or row.authors  # nothing to match: no digest, not noise
+                if have is None and wanted and row.identity is not None and is_due(row, day, now):
+                    due[row.identity.platform].append(row.id)
+        for ids in due.values():
+            random.shuffle(ids)
         return day, due
 
     def _claim(
@@ -225,40 +230,8 @@ class DeliveryWorker:
                     for c in taken if c.profile_id in views]  # fmt: skip
 
     def _build(self, job: Job) -> tuple[Digest | None, Progress]:
-        """The digest still to send, and where its journal stands. A fresh delivery records
-        the papers it promises; a resumed one rebuilds exactly the promised papers that no
-        accepted message carried (None: nothing is left to send)."""
-        claim = job.claim
-        journal = [parse_entry(e) for e in claim.message_ids]
-        done = [message for message, _ in journal]
         with self._sessions() as session, session.begin():
-            if not claim.paper_ids and not journal:
-                digest = self.builder.build(session, job.view, claim.day)
-                ids = [e.paper.id for e in digest.entries]
-                if ids:
-                    deliveries.set_papers(session, claim.id, ids)
-                    job.claim.paper_ids[:] = ids
-                return digest, Progress()
-            if any(papers is None for _, papers in journal):  # a journal from an older version
-                digest = self.builder.build(session, job.view, claim.day)
-                kept = set(claim.paper_ids)
-                digest.entries = [e for e in digest.entries if e.paper.id in kept] if kept else digest.entries
-                return digest, Progress(done=done, skip=len(journal))
-            carried = {p for _, papers in journal for p in papers or ()}
-            missing = [p for p in claim.paper_ids if p not in carried]
-            if not missing and journal:
-                return None, Progress(done=done)
-            digest = self.builder.build_promised(session, job.view, claim.day, missing)
-            digest.continued = bool(journal)  # its header went out with the first message
-            return digest, Progress(done=done)
-
-    def _sent_papers(self, claim: Claim, entries: list[str]) -> list[str]:
-        """What the row records as delivered: promised papers an accepted message carried."""
-        journal = [parse_entry(e) for e in entries]
-        if any(papers is None for _, papers in journal):
-            return list(claim.paper_ids)
-        carried = {p for _, papers in journal for p in papers or ()}
-        return [p for p in claim.paper_ids if p in carried]
+            return resume.digest_to_send(session, self.builder, job.claim, job.view)
 
     async def _deliver(self, job: Job, limit: asyncio.Semaphore) -> str:
         claim = job.claim
@@ -278,7 +251,7 @@ class DeliveryWorker:
                 progress.record = record
                 if digest is not None:
                     await self.senders[job.identity.platform].deliver(job.identity, digest, progress)
-                now, sent = self.clock(), self._sent_papers(claim, journal)
+                now, sent = self.clock(), resume.sent_papers(claim, journal)
                 if not await self._journal_write(
                     lambda s: claims.finish(s, claim.id, owner=self.owner, now=now, paper_ids=sent)
                 ):
