@@ -97,10 +97,11 @@ async def child(args: argparse.Namespace) -> None:
     app = build_app(settings_for(args.database), upgrade_schema=False)
     telegram = TelegramAdapter(core=app.commands, token=args.telegram_token, base_url=args.telegram_url,
                                receive=False)  # fmt: skip
-    slack = SlackAdapter(core=app.commands, signing_secret="bench", base_url=args.slack_url, token="xoxb-bench",
-                         receive=False)  # fmt: skip
+    slack = SlackAdapter(core=app.commands, signing_secret="bench", base_url=args.slack_url,
+                         token="xoxb-bench", receive=False)  # fmt: skip
     await telegram.start()
-    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": telegram, "slack": slack},
+    senders = {"telegram": telegram, "slack": slack}
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders=senders,  # type: ignore[arg-type]
                             concurrency=args.concurrency, lease_seconds=args.lease)  # fmt: skip
     sent = 0
 
@@ -202,7 +203,8 @@ def main(args: argparse.Namespace) -> None:
     app.daily.score(DAY)
     scored = time.time()
     command = [sys.executable, __file__, "--child", "--database", url, "--telegram-url", tg_url,
-               "--telegram-token", tg_token, "--slack-url", slack_url, "--total", str(slack_users + telegram_users),
+               "--telegram-token", tg_token, "--slack-url", slack_url,
+               "--total", str(slack_users + telegram_users),
                "--concurrency", str(args.concurrency), "--lease", str(args.lease)]  # fmt: skip
     workers = [subprocess.Popen(command, stdout=subprocess.PIPE) for _ in range(args.workers)]
     killed = False
@@ -229,7 +231,8 @@ def main(args: argparse.Namespace) -> None:
 
     with app.sessions() as session:
         journal = {p.platform_id: len(d.message_ids) for d, p in session.exec(
-            select(Delivery, Profile).join(Profile, col(Profile.id) == col(Delivery.profile_id)))}  # fmt: skip
+            select(Delivery, Profile).join(Profile, col(Profile.id) == col(Delivery.profile_id))
+        )}  # fmt: skip
         states = collections.Counter(session.exec(select(Delivery.state)).all())
     app.engine.dispose()
     drop()
@@ -244,13 +247,15 @@ def main(args: argparse.Namespace) -> None:
     floor = len(tg_accepted) / LIMIT
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     memory = ", ".join(f"{o['peak_mb']} MB" if o else "killed" for o in outputs)
-    print(f"{database}, {args.workers} worker(s){', leader killed at 1/3' if killed else ''}; scale {args.scale}: "
-          f"{slack_users} Slack channels in {workspaces} workspaces + {telegram_users} Telegram users, all due "
-          f"{DUE:%H:%M} UTC; day {DAY}: {report.listed} papers")  # fmt: skip
+    kill = ", leader killed at 1/3" if killed else ""
+    print(f"{database}, {args.workers} worker(s){kill}; scale {args.scale}: {slack_users} Slack channels "
+          f"in {workspaces} workspaces + {telegram_users} Telegram users, all due {DUE:%H:%M} UTC; "
+          f"day {DAY}: {report.listed} papers")  # fmt: skip
     print(f"ingest {ingested - started:.1f} s, scoring {scored - ingested:.1f} s, fan-out "
           f"{finished - scored:.1f} s → ingest to last digest: {finished - started:.1f} s")  # fmt: skip
     print(f"Slack: {len(slack_accepted)} messages ({slack_digests} digests) in {slack_end - fan_out:.1f} s = "
-          f"{len(slack_accepted) / max(slack_end - fan_out, 1e-9):.1f} msg/s; 429s answered: {slack_rejected}")  # fmt: skip
+          f"{len(slack_accepted) / max(slack_end - fan_out, 1e-9):.1f} msg/s; "
+          f"429s answered: {slack_rejected}")  # fmt: skip
     print(f"Telegram: {len(tg_accepted)} messages in {tg_span:.1f} s; floor {floor:.1f} s at {LIMIT} msg/s → "
           f"{tg_span / max(floor, 1e-9):.2f} × the floor; over-limit rejections: {tg_rejected}")  # fmt: skip
     print(f"deliveries sent/pending/failed: {states['sent']}/{states['pending']}/{states['failed']}; "
