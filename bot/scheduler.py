@@ -80,8 +80,8 @@ class Scheduler:
 
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
-        try:  # hand over at once rather than after the lease expires
-            await asyncio.to_thread(self.worker.release)
+        # delivery claims are left to expire: sends may still be in flight as the loop winds down
+        try:  # the leader role is handed over at once rather than after the lease expires
             if self.leader:
                 owner = self.worker.owner
                 await asyncio.to_thread(self._write, lambda s: lease.release(s, LEADER, owner=owner))

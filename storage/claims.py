@@ -21,8 +21,6 @@ from storage.deliveries import Claim, _claim_of
 from storage.tables import Delivery
 from storage.tables import Profile as ProfileRow
 
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
 
 def _lease(now: dt.datetime, seconds: float) -> dt.datetime:
     return now + dt.timedelta(seconds=seconds)
@@ -222,16 +220,6 @@ def fail(session: Session, delivery_id: int, *, owner: str, error: str, retry_at
         .values(state="failed", error=error[:500], next_attempt_at=retry_at, owner=None, lease_until=None)
     )
     return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def release(session: Session, *, owner: str) -> int:
-    """A clean shutdown: rows still pending are handed to the other workers at once."""
-    moved = session.execute(
-        update(Delivery)
-        .where(col(Delivery.owner) == owner, col(Delivery.state) == "pending")
-        .values(lease_until=EPOCH)
-    )
-    return int(moved.rowcount)  # type: ignore[attr-defined]
 
 
 def owners(session: Session, ids: Sequence[int]) -> dict[int, str | None]:

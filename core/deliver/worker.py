@@ -119,10 +119,6 @@ class DeliveryWorker:
             log.warning("resuming %d deliveries whose worker stopped", count)
         return count
 
-    def release(self) -> int:
-        """A clean shutdown hands what this worker still holds to the others at once."""
-        return self._write(lambda s: claims.release(s, owner=self.owner))
-
     def heartbeat(self) -> int:
         """Renew the lease of every row this worker holds; returns how many it holds."""
         return self._write(self._renew)
