@@ -206,12 +206,15 @@ def delivery_worker(
     app: App, senders: dict[str, Sender], *, clock: Callable[[], dt.datetime] | None = None
 ) -> DeliveryWorker:
     settings = app.settings
-    return DeliveryWorker(
+    worker = DeliveryWorker(
         sessions=app.sessions, builder=app.builder, senders=senders,
         concurrency=settings.delivery_concurrency, max_attempts=settings.delivery_max_attempts,
         retry_after=dt.timedelta(minutes=settings.delivery_retry_minutes),
-        **({"clock": clock} if clock is not None else {}),
+        lease_seconds=settings.worker_lease_seconds,
     )  # fmt: skip
+    if clock is not None:
+        worker.clock = clock
+    return worker
 
 
 def scheduler(
@@ -223,6 +226,8 @@ def scheduler(
     return Scheduler(
         app.daily, worker, ingest_time=app.settings.ingest_time,
         batch_poll_seconds=app.settings.llm_batch_poll_seconds, clock=clock,
+        lease_seconds=app.settings.worker_lease_seconds, renew_seconds=app.settings.worker_renew_seconds,
+        tick_seconds=app.settings.delivery_tick_seconds,
     )  # fmt: skip
 
 

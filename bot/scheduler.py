@@ -1,7 +1,14 @@
 """The daily run's triggers, as APScheduler jobs in the shared asyncio loop: the evening
 ingest (with retries until arXiv shows the new day), polling a submitted batch, and a tick
 every minute that delivers the digests that have come due. What each trigger does is the
-core's (core/day.py, core/deliver/worker.py). Exactly one process may run this (see README).
+core's (core/day.py, core/deliver/worker.py).
+
+Any number of worker processes may run this on one database: they elect a leader through a
+lease row (storage/lease.py) renewed every `renew_seconds` and valid for `lease_seconds`.
+Only the leader ingests and scores (so arXiv sees one client) and sends Telegram (whose flood
+limit is per bot token); every worker ticks and shares the other deliveries by claiming rows.
+A standby takes the lease within `lease_seconds + renew_seconds` of the leader dying, and a
+leader that stops cleanly releases it at once.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -17,10 +25,18 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.day import DailyRun, Evening
-from core.deliver.due import ARXIV_ZONE
+from core.deliver.due import ARXIV_ZONE, published_at
 from core.deliver.worker import DeliveryWorker
+from storage import lease
+from storage import papers as paper_store
+
+LEADER = "scheduler"
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Scheduler:
@@ -32,11 +48,16 @@ class Scheduler:
         ingest_time: str = "20:05",
         batch_poll_seconds: float = 60.0,
         clock: Callable[[], dt.datetime] | None = None,
+        lease_seconds: float = 60.0,
+        renew_seconds: float = 20.0,
+        tick_seconds: float = 60.0,
     ) -> None:
         self.daily = daily
         self.worker = worker
         self.batch_poll_seconds = batch_poll_seconds
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.lease_seconds = lease_seconds
+        self.leader = False
         hour, minute = map(int, ingest_time.split(":"))
         self.scheduler = AsyncIOScheduler(
             timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
@@ -46,27 +67,77 @@ class Scheduler:
         evenings = CronTrigger(day_of_week=weekdays, hour=hour, minute=minute, timezone=ARXIV_ZONE)
         self.scheduler.add_job(self.ingest, evenings, id="ingest", misfire_grace_time=6 * 3600)
         self.scheduler.add_job(
-            self.tick, IntervalTrigger(minutes=1), id="tick", misfire_grace_time=50
+            self.tick, IntervalTrigger(seconds=tick_seconds), id="tick", misfire_grace_time=50
         )  # a missed tick is harmless: the next one sends whatever is due
+        self.scheduler.add_job(self.lead, IntervalTrigger(seconds=renew_seconds), id="lead")
 
     async def start(self) -> None:
         await asyncio.to_thread(self.worker.recover)
         self.scheduler.start()
-        # catch up at start-up: the latest announcement if it is missing, then anything due
-        self.scheduler.add_job(self.catch_up, DateTrigger(self.clock()), id="catch-up")
+        await self.lead()  # the leader catches up at once (see `lead`)
+        if not self.leader:
+            self.scheduler.add_job(self.tick, DateTrigger(self.clock()), id="first-tick")
 
     async def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
+        # delivery claims are left to expire: sends may still be in flight as the loop winds down
+        try:  # the leader role is handed over at once rather than after the lease expires
+            if self.leader:
+                owner = self.worker.owner
+                await asyncio.to_thread(self._write, lambda s: lease.release(s, LEADER, owner=owner))
+        except Exception as exc:
+            log.warning("releasing the leases failed (they expire by themselves): %s", exc)
+        self.leader = False
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        with self.daily.sessions() as session, session.begin():
+            return work(session)
+
+    async def lead(self) -> None:
+        """Take or renew the leader lease. On becoming leader, catch up as a fresh start
+        would: the latest announcement if it is missing, then anything due."""
+        owner, seconds = self.worker.owner, self.lease_seconds
+        try:
+            now = self.clock()
+            held = await asyncio.to_thread(
+                self._write, lambda s: lease.acquire(s, LEADER, owner=owner, now=now, seconds=seconds)
+            )
+        except Exception as exc:  # not knowing means not leading: another worker may take over
+            log.warning("renewing the leader lease failed: %s", exc)
+            held = False
+        if held and not self.leader:
+            log.warning("this worker (%s) now leads: ingest, scoring and Telegram run here", owner)
+            first = DateTrigger(self.clock())
+            self.scheduler.add_job(self.catch_up, first, id="catch-up", replace_existing=True)
+        elif self.leader and not held:
+            log.warning("this worker (%s) no longer leads", owner)
+        self.leader = held
 
     async def catch_up(self) -> None:
+        if not self.leader:
+            return
+        if await asyncio.to_thread(self._up_to_date):  # a takeover or restart asks arXiv nothing
+            await self.tick()
+            return
         try:
             self._follow(await asyncio.to_thread(self.daily.evening, expected=None))
         except Exception:
             log.exception("catch-up ingest failed; the scheduled run will try again")
         await self.tick()
 
+    def _up_to_date(self) -> bool:
+        """Whether the latest stored announcement is the newest arXiv can have published by now."""
+        with self.daily.sessions() as session:
+            latest = paper_store.latest_day(session, announced_only=False)
+        if latest is None:
+            return False
+        following = latest + dt.timedelta(days=3 if latest.weekday() == 4 else 1)  # Friday → Monday
+        return published_at(following) > self.clock()
+
     async def ingest(self, attempt: int = 0) -> None:
         """The evening run: retry until the feed shows the announcement dated tomorrow (ET)."""
+        if not self.leader:
+            return
         expected = self.daily.expected_day(self.clock())
         try:
             evening = await asyncio.to_thread(self.daily.evening, expected=expected)
@@ -94,11 +165,13 @@ class Scheduler:
 
     async def collect_batch(self, day: dt.date, deadline: dt.datetime) -> None:
         """Stores finished batch results; at the deadline cancels the rest and scores it directly."""
+        if not self.leader:
+            return
         finished = await asyncio.to_thread(self.daily.poll, day, deadline=deadline, now=self.clock())
         if finished and self.scheduler.get_job("batch-collect") is not None:
             self.scheduler.remove_job("batch-collect")
 
     async def tick(self) -> None:
-        report = await self.worker.tick(self.clock())
+        report = await self.worker.tick(self.clock(), leader=self.leader)
         if report.sent or report.failed:
             log.warning("tick: %d digests of %s sent, %d failed", report.sent, report.day, report.failed)

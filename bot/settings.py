@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=64, ge=1, le=1000)
     delivery_max_attempts: int = Field(default=4, ge=1, le=20)
     delivery_retry_minutes: float = Field(default=2.0, gt=0)
+    # several workers: the leader lease (ingest, scoring, Telegram) and delivery claim leases
+    worker_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    worker_renew_seconds: float = Field(default=20.0, gt=0, le=1200)
+    delivery_tick_seconds: float = Field(default=60.0, ge=0.2, le=3600)
 
     @field_validator("llm_prices")
     @classmethod

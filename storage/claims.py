@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from storage.deliveries import Claim, _claim_of
 from storage.tables import Delivery
+from storage.tables import Profile as ProfileRow
 
 
 def _lease(now: dt.datetime, seconds: float) -> dt.datetime:
@@ -60,11 +61,65 @@ def _claimable(now: dt.datetime) -> ColumnElement[bool]:
     return or_(retry, orphaned)
 
 
-def claim_due(
-    session: Session, *, owner: str, now: dt.datetime, seconds: float, limit: int = 100
+def claim_new_many(
+    session: Session,
+    *,
+    profile_ids: Sequence[int],
+    day: dt.date,
+    owner: str,
+    now: dt.datetime,
+    seconds: float,
 ) -> list[Claim]:
-    """Claim up to `limit` rows that are due for a retry or whose owner's lease expired."""
+    """Claim the day's delivery for each of these profiles that has none yet, in one statement.
+
+    The profiles are locked first with SKIP LOCKED (PostgreSQL), so a worker never waits on
+    another worker's uncommitted claims; whatever another worker took meanwhile is skipped
+    by the unique (profile, day) constraint."""
+    if not profile_ids:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        locked = session.exec(
+            select(ProfileRow.id)
+            .where(col(ProfileRow.id).in_(list(profile_ids)))
+            .with_for_update(skip_locked=True)
+        ).all()
+        profile_ids = [int(i) for i in locked if i is not None]
+        if not profile_ids:
+            return []
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    until = _lease(now, seconds)
+    rows = [
+        {"profile_id": pid, "digest_date": day, "state": "pending", "attempts": 1, "claimed_at": now,
+         "created_at": now, "owner": owner, "lease_until": until, "paper_ids": [], "message_ids": []}
+        for pid in profile_ids
+    ]  # fmt: skip
+    statement = insert(Delivery.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    new_ids = session.execute(statement.returning(Delivery.__table__.c.id), rows).scalars().all()  # type: ignore[attr-defined]
+    if not new_ids:
+        return []
+    made = session.exec(select(Delivery).where(col(Delivery.id).in_(list(new_ids))))
+    return [_claim_of(row) for row in made]
+
+
+def claim_due(
+    session: Session,
+    *,
+    owner: str,
+    now: dt.datetime,
+    seconds: float,
+    limit: int = 100,
+    platforms: Sequence[str] | None = None,
+) -> list[Claim]:
+    """Claim up to `limit` rows that are due for a retry or whose owner's lease expired
+    (of active, unpaused profiles on `platforms` when given)."""
     due = _claimable(now)
+    if platforms is not None:
+        wanted = select(ProfileRow.id).where(
+            col(ProfileRow.platform).in_(list(platforms)),
+            ProfileRow.active,
+            ProfileRow.paused == False,  # noqa: E712
+        )
+        due = and_(due, col(Delivery.profile_id).in_(wanted))
     picked = session.exec(
         select(Delivery.id)
         .where(due)
@@ -122,6 +177,50 @@ def recover_expired(session: Session, *, now: dt.datetime) -> int:
         .values(state="failed", next_attempt_at=now, owner=None, error="interrupted (its worker stopped)")
     )
     return int(moved.rowcount)
+
+
+def _mine(delivery_id: int, owner: str) -> tuple[ColumnElement[bool], ...]:
+    return (col(Delivery.id) == delivery_id, col(Delivery.owner) == owner, col(Delivery.state) == "pending")
+
+
+def journal(session: Session, delivery_id: int, *, owner: str, entry: str) -> bool:
+    """Write down one message the platform accepted; False when `owner` no longer holds the
+    row (its lease lapsed and another worker took it over), so the sender must stop."""
+    row = session.exec(select(Delivery).where(*_mine(delivery_id, owner)).with_for_update()).first()
+    if row is None:
+        return False
+    row.message_ids = [*row.message_ids, entry]
+    return True
+
+
+def finish(
+    session: Session, delivery_id: int, *, owner: str, now: dt.datetime, paper_ids: Sequence[str]
+) -> bool:
+    """Mark the row sent with the papers that really went out; False when no longer ours."""
+    moved = session.execute(
+        update(Delivery)
+        .where(*_mine(delivery_id, owner))
+        .values(
+            state="sent",
+            sent_at=now,
+            error=None,
+            next_attempt_at=None,
+            owner=None,
+            lease_until=None,
+            paper_ids=list(paper_ids),
+        )
+    )
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def fail(session: Session, delivery_id: int, *, owner: str, error: str, retry_at: dt.datetime | None) -> bool:
+    """A failure; `retry_at` None makes it final. False when the row is no longer ours."""
+    moved = session.execute(
+        update(Delivery)
+        .where(*_mine(delivery_id, owner))
+        .values(state="failed", error=error[:500], next_attempt_at=retry_at, owner=None, lease_until=None)
+    )
+    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def owners(session: Session, ids: Sequence[int]) -> dict[int, str | None]:

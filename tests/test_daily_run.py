@@ -68,6 +68,7 @@ async def test_a_day_from_publication_to_every_users_local_morning(
         senders = {"telegram": telegram, "slack": slack}
         worker = delivery_worker(app, senders, clock=lambda: now[0])
         scheduler = schedule(app, worker, clock=lambda: now[0])
+        await scheduler.lead()  # the only worker: it takes the leader lease
 
         await scheduler.ingest()  # the feed still shows yesterday: try again later
         assert scheduler.scheduler.get_job("ingest-retry") is not None
@@ -115,6 +116,7 @@ async def batch_day(settings: Settings, fake_arxiv: FakeArxiv, listing_path: Pat
         now = [dt.datetime(2025, 6, 3, 0, 5, tzinfo=UTC)]
         worker = delivery_worker(app, {}, clock=lambda: now[0])
         scheduler = schedule(app, worker, clock=lambda: now[0])
+        await scheduler.lead()  # the only worker: it takes the leader lease
         await scheduler.ingest()
         job = scheduler.scheduler.get_job("batch-collect")
         assert job is not None and list(openai.batches) == ["batch_1"]

@@ -221,6 +221,7 @@ async def test_a_restart_resumes_after_the_last_accepted_message(
         (row,) = session.exec(select(Delivery))
         assert len(row.message_ids) == 1
         row.state, row.next_attempt_at = "pending", None
+    clock.now += dt.timedelta(minutes=2)  # the dead worker's lease has lapsed
     restarted = DeliveryWorker(
         sessions=app.sessions, builder=app.builder, senders=worker.senders, clock=clock
     )
@@ -254,7 +255,8 @@ def test_killing_the_worker_mid_fan_out_then_restarting_sends_each_digest_once(
     env = {**os.environ, "DATABASE_URL": settings.database_url, "TELEGRAM_BOT_TOKEN": fake_telegram.token,
            "TELEGRAM_API_BASE_URL": fake_telegram.base_url, "ARXIV_RSS_URL": settings.arxiv_rss_url,
            "ARXIV_API_URL": settings.arxiv_api_url, "ARXIV_DELAY_SECONDS": "0",
-           "ARXIV_RETRIES": "0"}  # fmt: skip
+           "ARXIV_RETRIES": "0", "WORKER_LEASE_SECONDS": "3", "WORKER_RENEW_SECONDS": "1",
+           "DELIVERY_TICK_SECONDS": "1"}  # fmt: skip  # a dead worker's leases lapse within seconds
     command = [sys.executable, "-m", "bot.cli", "run", "--role", "worker"]
 
     def wait_until(condition, seconds: float = 60.0) -> None:  # type: ignore[no-untyped-def]

@@ -150,6 +150,7 @@ async def test_the_evening_run_retries_an_empty_feed_on_an_announcement_day(
     fake_arxiv.rss = [Scripted(200, rss_feed(dt.date(2025, 6, 3), []))]
     worker = compose.delivery_worker(app, {}, clock=lambda: now)
     scheduler = compose.scheduler(app, worker, clock=lambda: now)
+    await scheduler.lead()  # the only worker: it takes the leader lease
     await scheduler.ingest()
     assert scheduler.scheduler.get_job("ingest-retry") is not None
     with app.sessions() as session:

@@ -3,9 +3,12 @@ on the test database (SQLite, or PostgreSQL with PAPERBOT_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -134,3 +137,66 @@ def test_recovery_takes_over_only_rows_whose_owner_stopped_renewing(app: App) ->
     with app.sessions() as session:
         assert claims.still_owned(session, taken[0].id, owner="alive")
         assert not claims.still_owned(session, taken[0].id, owner="dead")
+
+
+# --- the delivery worker on these primitives ------------------------------------------------
+
+
+def _slack_readers(app: App, count: int) -> list[Identity]:
+    from core.commands.core import Caller
+
+    readers = [Identity("slack", f"U{i}", workspace=f"T{i % 3}") for i in range(count)]
+    for who in readers:
+        for command in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
+            assert app.commands.handle(Caller(who), command).ok
+    return readers
+
+
+async def test_two_workers_share_one_fan_out_and_send_each_digest_once(app: App, listing_path: Path) -> None:
+    from bot.slack.adapter import SlackAdapter
+    from core.deliver.worker import DeliveryWorker
+    from tests.fakes.slack_server import FakeSlack
+
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    readers = _slack_readers(app, 30)
+    due = dt.datetime.combine(DAY, dt.time(6, 0), tzinfo=dt.UTC)
+    with FakeSlack() as fake:
+        slack = SlackAdapter(core=app.commands, signing_secret="s", base_url=fake.base_url, token="xoxb-1",
+                             receive=False)  # fmt: skip
+        workers = [DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"slack": slack},
+                                  clock=lambda: due, owner=name, concurrency=3) for name in "ab"]  # fmt: skip
+        reports = await asyncio.gather(*(w.tick() for w in workers))
+        firsts = Counter(c.args["channel"] for c in fake.of("chat.postMessage") if "thread_ts" not in c.args)
+    a, b = (set(r.outcomes) for r in reports)
+    assert not a & b and len(a | b) == 30 and a and b, "disjoint shares that together are everyone"
+    assert set(firsts) == {f"D{r.platform_id}" for r in readers} and set(firsts.values()) == {1}
+    assert all(r.state == "sent" and r.owner is None for r in _rows(app))
+
+
+async def test_only_the_leader_sends_telegram(app: App, listing_path: Path) -> None:
+    """Telegram's flood limit is per bot token: one process paces it; the others leave it."""
+    from bot.telegram.adapter import TelegramAdapter
+    from core.commands.core import Caller
+    from core.deliver.worker import DeliveryWorker
+    from tests.fakes.telegram_server import FakeTelegram
+
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    reader = Identity("telegram", "77")
+    for command in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
+        assert app.commands.handle(Caller(reader), command).ok
+    due = dt.datetime.combine(DAY, dt.time(6, 0), tzinfo=dt.UTC)
+    with FakeTelegram() as fake:
+        telegram = TelegramAdapter(core=app.commands, token=fake.token, base_url=fake.base_url, receive=False)
+        await telegram.start()
+        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": telegram},
+                                clock=lambda: due, owner="w")  # fmt: skip
+        standby = await worker.tick(leader=False)
+        assert standby.outcomes == {} and fake.accepted == [] and _rows(app) == []
+        leading = await worker.tick(leader=True)
+        await telegram.stop()
+    assert leading.sent == 1 and fake.accepted
+
+
+def _rows(app: App) -> list[Delivery]:
+    with app.sessions() as session:
+        return list(session.exec(select(Delivery)))

@@ -42,6 +42,7 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
+CHANNEL_INTERVAL = 1.0  # seconds between the messages of one digest (one channel)
 INVALID_BUTTON = "This button is no longer valid."
 GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
         "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
@@ -228,11 +229,20 @@ class SlackAdapter(HomeAndMessages):
                 channel, thread = progress.done[0].split(":", 1)
             else:
                 channel, thread = await self._destination(client, identity), None
-            for message in messages[len(progress.done) :]:
+            for n, message in enumerate(messages[progress.skip :]):
+                if n:  # Slack allows about one message per second per channel
+                    await asyncio.sleep(CHANNEL_INTERVAL)
                 posted = await self._post(client, channel, message, thread)
                 thread = thread or posted
-                await progress.accepted(f"{channel}:{posted}")
+                await progress.accepted(f"{channel}:{posted}", self._papers(bound, message))
         return progress.done
+
+    def _papers(self, bound: str, message: SlackMessage) -> list[str]:
+        """The papers a message carries, read back from its signed vote buttons."""
+        actions = (b for b in message.blocks if b.get("type") == "actions")
+        values = (e.get("value") for b in actions for e in b.get("elements", []))
+        found = (self.signer.verify(bound, v) for v in values if isinstance(v, str))
+        return list(dict.fromkeys(vote.paper_id for vote in found if vote is not None))
 
     @staticmethod
     async def _post(client: AsyncWebClient, channel: str, message: SlackMessage, thread: str | None) -> str:

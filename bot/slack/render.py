@@ -128,6 +128,8 @@ def digest_messages(
             SectionBlock(text=MarkdownTextObject(text=f"Nothing passed your thresholds today.{closest}"))
         )
     summary = f"paperbot digest {day}: {len(digest.entries)} papers"
+    if digest.continued:  # the rest of a resumed digest: its header went out already
+        head, summary = [], f"paperbot digest {day} (continued)"
     first = [b.to_dict() for b in head]
     messages = [_Chunk(first, size=sum(len(str(b)) for b in first))]
     for number, entry in enumerate(entries, start=1):

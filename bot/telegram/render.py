@@ -88,8 +88,8 @@ def digest_messages(
     if digest.status == "quiet":
         return [(f"{digest.day.isoformat()}: no arXiv announcement (weekend or holiday).", None)]
     entries = digest.entries
-    first = header(digest)
-    if digest.status == "empty":
+    first = "" if digest.continued else header(digest)
+    if digest.status == "empty" and not digest.continued:
         entries = digest.closest
         first += "\n\nNothing passed your thresholds today." + (
             " The closest papers were:" if entries else ""

@@ -1,33 +1,43 @@
-"""The delivery tick: claim every digest that has come due, then send them concurrently.
+"""The delivery tick: claim digests that have come due, a batch at a time, and send them
+concurrently; several worker processes may run it on one database.
 
-Claims are database rows (unique per profile and digest date) written before sending, so
-a digest goes out once however often the tick runs, and a crash leaves rows that the next
-start resumes after the last message the platform accepted. Building digests and writing
-rows happen on one database thread; sending is bounded by `concurrency` and each platform's
-own pacing; one recipient's failure is recorded and retried without holding up the others.
-A recipient the platform refuses for good (`Unreachable`: blocked the bot, left, uninstalled)
-gets a final failure and its profile marked inactive, here, the same for every platform;
-adapters only raise.
+Claims are database rows (unique per profile and digest date) written before sending, each
+with an owner and a lease the owner renews while it sends (storage/claims.py); every message
+a platform accepts is journalled at once with the papers it carried. So a digest goes out
+once however many workers tick, a worker that dies leaves rows another takes over once their
+lease has expired (never a live worker's), and a resumed delivery sends exactly the promised
+papers not yet accepted, whatever the user changed since. Platforms in `exclusive` (Telegram,
+whose flood limit is global per bot token) are sent only by the leader, so the limit holds
+across processes without a shared budget. One recipient's failure is recorded and retried
+without holding up the others; `Unreachable` is final and marks the profile inactive.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.accounts import set_reachable
+from core.deliver import resume
 from core.deliver.due import is_due
-from core.deliver.sender import Progress, Sender, Unreachable
+from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.models import Claim, Identity, Profile
-from storage import deliveries, profiles
+from storage import claims, deliveries
 from storage import papers as paper_store
+from storage.profiles import identity_of
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -55,6 +65,11 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def worker_name() -> str:
+    """Unique per process and start: a restarted worker never mistakes old rows for its own."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -66,6 +81,9 @@ class DeliveryWorker:
         max_attempts: int = 4,
         retry_after: dt.timedelta = dt.timedelta(minutes=2),
         clock: Callable[[], dt.datetime] = _utc_now,
+        owner: str | None = None,
+        lease_seconds: float = 60.0,
+        exclusive: Collection[str] = ("telegram",),
     ) -> None:
         self._sessions = sessions
         self.builder = builder
@@ -74,6 +92,9 @@ class DeliveryWorker:
         self.max_attempts = max_attempts
         self.retry_after = retry_after
         self.clock = clock
+        self.owner = owner or worker_name()
+        self.lease_seconds = lease_seconds
+        self.exclusive = frozenset(exclusive)
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-build")
         # what a platform accepted is written on its own thread, never queued behind builds,
         # so the window in which a crash could forget an accepted message stays milliseconds
@@ -83,102 +104,179 @@ class DeliveryWorker:
     async def _in_db(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db, work)
 
-    async def _journal_write(self, work: Callable[[Session], Any]) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._journal, lambda: self._write(work))
+    async def _journal_write(self, work: Callable[[Session], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._journal, lambda: self._write(work))
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        with self._sessions() as session, session.begin():
+            return work(session)
 
     def recover(self) -> int:
-        """Start-up: deliveries a crashed worker left pending are retried at once."""
-        with self._sessions() as session, session.begin():
-            count = deliveries.recover(session, now=self.clock())
+        """Start-up: deliveries whose worker died (its lease expired) are retried at once;
+        rows a live worker holds are left alone."""
+        count = self._write(lambda s: claims.recover_expired(s, now=self.clock()))
         if count:
-            log.warning("resuming %d deliveries left pending by the previous run", count)
+            log.warning("resuming %d deliveries whose worker stopped", count)
         return count
 
-    async def tick(self, now: dt.datetime | None = None) -> TickReport:
-        """Send every digest due at `now` (default: the clock) that has not gone out yet."""
+    def heartbeat(self) -> int:
+        """Renew the lease of every row this worker holds; returns how many it holds."""
+        return self._write(self._renew)
+
+    def _renew(self, session: Session) -> int:
+        return claims.heartbeat(session, owner=self.owner, now=self.clock(), seconds=self.lease_seconds)
+
+    def platforms(self, *, leader: bool) -> list[str]:
+        return [p for p in self.senders if leader or p not in self.exclusive]
+
+    async def tick(self, now: dt.datetime | None = None, *, leader: bool = True) -> TickReport:
+        """Send every digest due at `now` (default: the clock) that has not gone out yet and
+        that no other worker holds; only the `leader` sends the `exclusive` platforms."""
         if self._busy.locked():  # the previous tick is still fanning out; it will see the rest
             return TickReport()
         async with self._busy:
             moment = now or self.clock()
-            day, jobs = await self._in_db(lambda: self._claim_due(moment))
+            platforms = self.platforms(leader=leader)
+            day, due = await self._in_db(lambda: self._due(moment, platforms))
             report = TickReport(day=day)
-            if not jobs:
+            if day is None:
                 return report
-            log.info("delivering %d digests of %s", len(jobs), day)
-            limit = asyncio.Semaphore(self.concurrency)
-            outcomes = await asyncio.gather(*(self._deliver(job, limit) for job in jobs))
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                report.outcomes[job.claim.profile_id] = outcome
-                report.sent += outcome == "sent"
-                report.failed += outcome != "sent"
+            beating = asyncio.create_task(self._beat())
+            try:
+                await self._fan_out(day, due, moment, report)
+            finally:
+                beating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beating
+            if report.sent or report.failed:
+                log.info("delivered %d digests of %s (%d failed)", report.sent, day, report.failed)
             return report
 
-    def _claim_due(self, now: dt.datetime) -> tuple[dt.date | None, list[Job]]:
-        with self._sessions() as session, session.begin():
+    async def _fan_out(
+        self, day: dt.date, due: dict[str, list[int]], moment: dt.datetime, report: TickReport
+    ) -> None:
+        """One lane per platform, each claiming a batch whenever fewer than `concurrency` of its
+        sends are in flight: a worker holds only what it is about to send (the others share the
+        rest), and a slow platform (Slack's per-channel pace) never starves a fast one."""
+        limits = {p: asyncio.Semaphore(self.concurrency) for p in due}
+        running: dict[asyncio.Task[str], Job] = {}
+        retries_left = set(due)
+        while True:
+            for platform, waiting in due.items():
+                room = self.concurrency * 2 - sum(j.identity.platform == platform for j in running.values())
+                if room <= 0 or not (waiting or platform in retries_left):
+                    continue
+                chunk, due[platform] = waiting[:room], waiting[room:]
+                retry = platform in retries_left
+                claim = partial(self._claim, day, chunk, moment, [platform], room, retry=retry)
+                jobs = await self._in_db(claim)
+                if not chunk and not jobs:
+                    retries_left.discard(platform)
+                for job in jobs:
+                    running[asyncio.create_task(self._deliver(job, limits[platform]))] = job
+            if not running:
+                if any(due.values()) or retries_left:
+                    continue
+                return
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                job, outcome = running.pop(task), task.result()
+                report.outcomes[job.claim.profile_id] = outcome
+                report.sent += outcome == "sent"
+                report.failed += outcome.startswith("failed")
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self._journal_write(self._renew)
+            except Exception as exc:  # the next beat tries again; the lease leaves room for two misses
+                log.warning("renewing delivery leases failed: %s", exc)
+
+    def _due(self, now: dt.datetime, platforms: Sequence[str]) -> tuple[dt.date | None, dict[str, list[int]]]:
+        """Profiles due for the latest day with no delivery yet, per platform, in random order
+        so that workers starting together mostly claim different ones."""
+        due: dict[str, list[int]] = {p: [] for p in platforms}
+        with self._sessions() as session:
             day = paper_store.latest_day(session)
             if day is None:
-                return None, []
-            jobs = []
-            for row, have in deliveries.candidates(session, day=day, now=now, platforms=list(self.senders)):
-                assert row.id is not None
-                if not (row.criteria.strip() or row.authors):
-                    continue  # nothing to match yet: no digest rather than noise
-                view = row
-                if have is None:
-                    claim = (
-                        deliveries.claim_new(session, profile_id=row.id, day=day, now=now)
-                        if is_due(view, day, now)
-                        else None
-                    )
-                else:  # a failed delivery whose retry time has come
-                    claim = deliveries.claim_retry(session, have, now=now)
-                if claim is not None:
-                    jobs.append(Job(claim, profiles.identity_of(row), view))
-            return day, jobs
+                return None, due
+            for row, have in deliveries.candidates(session, day=day, now=now, platforms=platforms):
+                wanted = row.criteria.strip() or row.authors  # nothing to match: no digest, not noise
+                if have is None and wanted and row.identity is not None and is_due(row, day, now):
+                    due[row.identity.platform].append(row.id)
+        for ids in due.values():
+            random.shuffle(ids)
+        return day, due
 
-    def _build(self, job: Job) -> Digest:
+    def _claim(
+        self, day: dt.date, chunk: list[int], now: dt.datetime, platforms: Sequence[str], room: int,
+        *, retry: bool,
+    ) -> list[Job]:  # fmt: skip
+        owner, seconds = self.owner, self.lease_seconds
         with self._sessions() as session, session.begin():
-            digest = self.builder.build(session, job.view, job.claim.day)
-            kept = set(job.claim.paper_ids)
-            if kept:  # a resumed delivery shows exactly the papers it started with
-                digest.entries = [e for e in digest.entries if e.paper.id in kept]
-            else:
-                deliveries.set_papers(session, job.claim.id, [e.paper.id for e in digest.entries])
-            return digest
+            taken = claims.claim_new_many(
+                session, profile_ids=chunk, day=day, now=self.clock(), owner=owner, seconds=seconds
+            )
+            if retry and len(taken) < room:  # failures whose retry time came, rows of dead workers
+                taken += claims.claim_due(session, now=now, limit=room - len(taken), platforms=platforms,
+                                          owner=owner, seconds=seconds)  # fmt: skip
+            views = deliveries.profiles_of(session, [c.profile_id for c in taken]) if taken else {}
+            return [Job(c, identity_of(views[c.profile_id]), views[c.profile_id])
+                    for c in taken if c.profile_id in views]  # fmt: skip
 
-    def _write(self, work: Callable[[Session], Any]) -> None:
+    def _build(self, job: Job) -> tuple[Digest | None, Progress]:
         with self._sessions() as session, session.begin():
-            work(session)
+            return resume.digest_to_send(session, self.builder, job.claim, job.view)
 
     async def _deliver(self, job: Job, limit: asyncio.Semaphore) -> str:
         claim = job.claim
         async with limit:
+            journal = list(claim.message_ids)
             try:
-                digest = await self._in_db(lambda: self._build(job))
+                digest, progress = await self._in_db(lambda: self._build(job))
 
-                async def record(message_id: str) -> None:
-                    await self._journal_write(lambda s: deliveries.add_message(s, claim.id, message_id))
+                async def record(message_id: str, paper_ids: Sequence[str]) -> None:
+                    entry = journal_entry(message_id, paper_ids)
+                    if not await self._journal_write(
+                        lambda s: claims.journal(s, claim.id, owner=self.owner, entry=entry)
+                    ):
+                        raise LeaseLost(f"delivery {claim.id} was taken over by another worker")
+                    journal.append(entry)
 
-                progress = Progress(done=list(claim.message_ids), record=record)
-                await self.senders[job.identity.platform].deliver(job.identity, digest, progress)
-                now = self.clock()
-                await self._journal_write(lambda s: deliveries.mark_sent(s, claim.id, now=now))
+                progress.record = record
+                if digest is not None:
+                    await self.senders[job.identity.platform].deliver(job.identity, digest, progress)
+                now, sent = self.clock(), resume.sent_papers(claim, journal)
+                if not await self._journal_write(
+                    lambda s: claims.finish(s, claim.id, owner=self.owner, now=now, paper_ids=sent)
+                ):
+                    raise LeaseLost(f"delivery {claim.id} was taken over by another worker")
                 return "sent"
+            except LeaseLost as exc:  # the other worker resumes from the journal
+                log.warning("%s", exc)
+                return "lost"
             except Exception as exc:  # one recipient's failure never stops the others
-                unreachable = isinstance(exc, Unreachable)
-                final = unreachable or claim.attempts >= self.max_attempts
-                retry_at = None if final else self.clock() + self.retry_after * 2 ** (claim.attempts - 1)
-                reason = f"{type(exc).__name__}: {exc}"
-                who = f"{job.identity.platform}/{job.identity.platform_id}"
-                note = ", final" if final else ""
-                log.warning("delivery to %s failed (attempt %d%s): %s", who, claim.attempts, note, reason)
+                return await self._failed(job, exc)
 
-                def failed(session: Session) -> None:
-                    deliveries.mark_failed(session, claim.id, error=reason, retry_at=retry_at)
-                    if unreachable:  # skipped until they come back (/start)
-                        gone = job.identity
-                        set_reachable(session, platform=gone.platform, platform_id=gone.platform_id,
-                                      workspace=gone.workspace, reachable=False)  # fmt: skip
+    async def _failed(self, job: Job, exc: Exception) -> str:
+        claim = job.claim
+        unreachable = isinstance(exc, Unreachable)
+        final = unreachable or claim.attempts >= self.max_attempts
+        retry_at = None if final else self.clock() + self.retry_after * 2 ** (claim.attempts - 1)
+        reason = f"{type(exc).__name__}: {exc}"
+        who = f"{job.identity.platform}/{job.identity.platform_id}"
+        note = ", final" if final else ""
+        log.warning("delivery to %s failed (attempt %d%s): %s", who, claim.attempts, note, reason)
 
-                await self._journal_write(failed)
-                return f"failed: {reason}"
+        def failed(session: Session) -> Any:
+            if not claims.fail(session, claim.id, owner=self.owner, error=reason, retry_at=retry_at):
+                return None
+            if unreachable:  # skipped until they come back (/start)
+                gone = job.identity
+                set_reachable(session, platform=gone.platform, platform_id=gone.platform_id,
+                              workspace=gone.workspace, reachable=False)  # fmt: skip
+            return None
+
+        await self._journal_write(failed)
+        return f"failed: {reason}"

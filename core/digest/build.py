@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,6 +89,31 @@ class DigestBuilder:
                 session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
             )
         return digest
+
+    def build_promised(
+        self, session: Session, profile: Profile, day: dt.date, paper_ids: list[str]
+    ) -> Digest:
+        """A resumed delivery: exactly `paper_ids`, in that order, whatever the profile changed
+        since they were promised (top-N, thresholds, keywords, categories, votes)."""
+        info = paper_store.day_info(session, day)
+        if info is None:
+            raise NotFoundError(f"no announcement of {day.isoformat()} has been ingested")
+        inputs = self._load(session, profile, day, info.ingested_at)
+        papers = inputs.data.papers
+        wanted = set(paper_ids)
+        mask = np.array([p.id in wanted for p in papers], dtype=bool)
+        everything = replace(profile, categories=[], keywords_require=[], keywords_exclude=[], authors=[],
+                             top_n=len(papers), min_relevance=-(10**6), min_novelty=-(10**6))  # fmt: skip
+        chosen = select(
+            everything, inputs.scored.ranking, candidates=mask, mentions=inputs.data.mentions,
+            adjustment=inputs.adjustment,
+        ).entries  # fmt: skip
+        by_id = {e.paper.id: e for e in chosen}
+        entries = [by_id[i] for i in paper_ids if i in by_id]
+        return Digest(
+            day=day, user=profile.name, status=DigestStatus.DIGEST if entries else DigestStatus.EMPTY,
+            scorer=_scorer_label(self.scoring.label, entries), usage=inputs.scored.usage, entries=entries,
+        )  # fmt: skip
 
     def _load(self, session: Session, profile: Profile, day: dt.date, version: dt.datetime | None) -> Inputs:
         """Every read a digest needs (and the scoring of papers not yet cached), in one place."""

@@ -50,3 +50,4 @@ class Digest:
     entries: list[Entry] = field(default_factory=list)
     closest: list[Entry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    continued: bool = False  # the rest of a digest whose first messages went out (no header again)
