@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 
 def stats_png(
     *, days: list[dt.date], shown: dict[dt.date, int], up: dict[dt.date, int], down: dict[dt.date, int]
 ) -> bytes:
     """A bar chart per day with the running share of 👍 among rated papers on a second axis."""
+    import matplotlib  # a second to import: only /stats pays for it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     figure, axis = plt.subplots(figsize=(8, 3.6), dpi=100)
     x = list(range(len(days)))
     width = 0.28

@@ -14,14 +14,17 @@ import random
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from core.models import Paper
 from core.scoring.offline import zscore
+
+if TYPE_CHECKING:  # scikit-learn takes seconds to import: loaded where a model is trained
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 MAX_WEIGHT = 1.5  # at most this many points of relevance, per standard deviation of taste
 HALF_WEIGHT_AT = 30  # ratings at which the learned score gets half its full weight
@@ -72,6 +75,8 @@ class Preferences:
         the stored corpus (`size` papers in all) grew by a tenth since the last fit."""
         if self._vectorizer is not None and self._corpus_key and size <= self._corpus_key * 1.1:
             return
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         texts = [text_of(p) for p in load()[-CORPUS_LIMIT:]]
         self._vectorizer = TfidfVectorizer(
             stop_words="english",
@@ -143,6 +148,8 @@ class Preferences:
         weights = [1.0] * len(rated) + [UNRATED_WEIGHT] * len(extra)
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
         model.fit(self.features(self.vectors(samples), embedded, dense_dim), labels, sample_weight=weights)
         return Taste(

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.embeddings import DayVectors
 from core.models import Criteria, Paper
@@ -101,6 +100,8 @@ def _balance(tokens: list[str], plus: frozenset[str], minus: frozenset[str]) -> 
 
 
 def _tfidf(texts: list[str]) -> sparse.csr_matrix:
+    from sklearn.feature_extraction.text import TfidfVectorizer  # seconds to import: only when scoring
+
     try:
         vectorizer = TfidfVectorizer(
             stop_words="english",
