@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from bot.cli.parser import EXIT_BAD_INPUT, build_parser
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 # command -> module in bot.cli that defines `cmd_<command>`
 COMMANDS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
@@ -17,10 +18,8 @@ def prompted_lines(
     name: str, read: Callable[[str], str] = input, out: Callable[[str], object] = print
 ) -> Iterator[str]:
     """Lines typed at the prompt until the person leaves (/quit, Ctrl-D or Ctrl-C)."""
-    try:
+    with contextlib.suppress(ImportError):  # Windows without pyreadline: plain input still works
         import readline  # noqa: F401  (importing it gives input() history and editing)
-    except ImportError:  # Windows without pyreadline: plain input still works
-        pass
     out(greeting(name))
     while True:
         try:

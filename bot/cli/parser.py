@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,7 +19,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class _Version(argparse.Action):
+    """--version, reading the installed metadata only when asked (importlib.metadata is slow)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object, **__: object) -> None:
+        print(f"paperbot {version()}")
+        parser.exit(0)
+
+
 def version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("paperbot")
     except metadata.PackageNotFoundError:  # run from a source tree that was never installed
@@ -30,7 +39,7 @@ def version() -> str:
 def build_parser() -> Parser:
     parser = Parser(prog="paperbot", description="Personalised daily arXiv digests.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details (and tracebacks) to stderr")
-    parser.add_argument("--version", action="version", version=f"paperbot {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
     sub.add_parser("demo", help="offline demo: sample day, default profile, printed digest")
     _db(sub)
@@ -49,7 +58,7 @@ def _db(sub: argparse._SubParsersAction[Parser]) -> None:
 def _ingest(sub: argparse._SubParsersAction[Parser]) -> None:
     ingest = sub.add_parser("ingest", help="load an announcement day (live or from a file)")
     ingest.add_argument(
-        "--date", type=_date, help="announcement date YYYY-MM-DD (live: default the latest; required with --file)"
+        "--date", type=_date, help="announcement date YYYY-MM-DD (default: the latest; required with --file)"
     )
     ingest.add_argument("--categories", help="comma-separated arXiv categories (default: DEFAULT_CATEGORIES)")
     ingest.add_argument("--file", type=Path, help="a saved listing (.jsonl or .jsonl.gz) instead of arXiv")
@@ -80,7 +89,7 @@ def _reading(sub: argparse._SubParsersAction[Parser]) -> None:
     rate.add_argument("--up", nargs="+", default=[], metavar="ID", help="arXiv ids to 👍")
     rate.add_argument("--down", nargs="+", default=[], metavar="ID", help="arXiv ids to 👎")
 
-    chat_cmd = sub.add_parser("chat", help="chat commands from stdin (or an interactive prompt), answers on stdout")
+    chat_cmd = sub.add_parser("chat", help="chat commands from stdin or a prompt, answers on stdout")
     chat_cmd.add_argument("--user", required=True, help="a local user's name")
 
 

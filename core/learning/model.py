@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from core.models import Paper
 from core.scoring.offline import zscore
 
-if TYPE_CHECKING:  # scikit-learn takes seconds to import: loaded where a model is trained
+if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: loaded where a model is trained
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -90,6 +90,8 @@ class Preferences:
         self._tastes.clear()
 
     def vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         assert self._vectorizer is not None, "fit_corpus first"
         return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
 
@@ -99,6 +101,8 @@ class Preferences:
         they are unavailable now, so a model stays usable)."""
         if not dense_dim:
             return words
+        from scipy import sparse
+
         if embedded is None or embedded.shape != (words.shape[0], dense_dim):
             embedded = np.zeros((words.shape[0], dense_dim), dtype=np.float32)
         return sparse.hstack([words, sparse.csr_matrix(DENSE_WEIGHT * embedded)], format="csr")

@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from core.embeddings import DayVectors
 from core.models import Criteria, Paper
@@ -28,6 +28,9 @@ from core.scoring.criteria import ParsedCriteria, Phrase, parse_criteria
 from core.scoring.lexicon import APPLIED_STEMS, FOUNDATIONAL_STEMS, NOVEL_STEMS, ROUTINE_STEMS
 from core.scoring.ranking import Ranking, ScoredBatch
 from core.scoring.text import stems
+
+if TYPE_CHECKING:  # scipy and scikit-learn load when a day is indexed, not with every command
+    from scipy import sparse
 
 TITLE_WEIGHT = 2.0
 BM25_K = 1.2
@@ -44,6 +47,8 @@ class DayIndex:
     """Everything about a day's papers that does not depend on who is asking."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
+        from scipy import sparse
+
         self.papers = list(papers)
         titles = [stems(p.title) for p in self.papers]
         abstracts = [stems(p.abstract) for p in self.papers]
@@ -74,6 +79,8 @@ class DayIndex:
         self.tfidf = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in self.papers])
 
     def phrase_matrix(self, phrases: Sequence[Phrase]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         rows, cols, vals = [], [], []
         for column, phrase in enumerate(phrases):
             for word in phrase.stems:
@@ -100,6 +107,7 @@ def _balance(tokens: list[str], plus: frozenset[str], minus: frozenset[str]) -> 
 
 
 def _tfidf(texts: list[str]) -> sparse.csr_matrix:
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer  # seconds to import: only when scoring
 
     try:
