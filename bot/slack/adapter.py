@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
+from bot.slack.proxy import proxy_for
 from bot.slack.render import SlackMessage, digest_messages, escape, home_view, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
@@ -72,6 +73,7 @@ class SlackAdapter:
             base_url=base_url,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=retries)],
         )
+        self.client.proxy = proxy_for(base_url)  # slack_sdk alone ignores NO_PROXY
         self.installations: InstallationStore | None = None
         flow = None
         if oauth is not None:
@@ -236,6 +238,7 @@ class SlackAdapter:
                 raise Unreachable(f"paperbot is not installed in Slack workspace {identity.workspace}")
             client = AsyncWebClient(token=bot.bot_token, base_url=self.client.base_url,
                                     retry_handlers=self.client.retry_handlers)  # fmt: skip
+            client.proxy = self.client.proxy
         try:
             await self.post_digest(client, identity, digest, progress)
         except SlackApiError as exc:
