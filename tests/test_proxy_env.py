@@ -56,7 +56,8 @@ async def test_the_slack_client_reaches_a_no_proxy_host(
 def test_the_suite_passes_with_the_callers_proxy_variables(tmp_path: Path) -> None:
     """A Slack test, run as a caller with proxy variables would run it."""
     environ = os.environ | PROXY_ENV | {"PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_slack.py", "-k", "oauth"]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_slack.py"]
+    argv += ["-k", "oauth"]
     done = subprocess.run(argv, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-1500:]
     assert " passed" in done.stdout and "failed" not in done.stdout
