@@ -16,6 +16,7 @@ from bot.slack.adapter import SlackAdapter
 from bot.slack.proxy import proxy_for
 from core.deliver.sender import Progress
 from core.digest.model import Digest
+from core.models import DigestStatus
 from tests.conftest import DAY
 from tests.fakes.slack_server import FakeSlack
 
@@ -48,7 +49,7 @@ async def test_the_slack_client_reaches_a_no_proxy_host(
     adapter = SlackAdapter(core=app.commands, signing_secret="signing-secret", base_url=fake_slack.base_url,
                            token="xoxb-T1", receive=False)  # fmt: skip
     identity = SlackAdapter.user_identity("T1", "U7")
-    await adapter.deliver(identity, Digest(day=DAY, user="u", status="quiet"), Progress())
+    await adapter.deliver(identity, Digest(day=DAY, user="u", status=DigestStatus.QUIET), Progress())
     (sent,) = fake_slack.of("chat.postMessage")
     assert sent.token == "xoxb-T1"
 

@@ -21,4 +21,5 @@ def proxy_for(url: str) -> str | None:
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    return None if urllib.request.proxy_bypass_environment(host, proxies) else chosen
+    bypass = urllib.request.proxy_bypass_environment(host, proxies)  # type: ignore[attr-defined]
+    return None if bypass else chosen
