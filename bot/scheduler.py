@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from core.day import DailyRun, Evening
 from core.deliver.due import ARXIV_ZONE
 from core.deliver.worker import DeliveryWorker
+from core.errors import PaperbotError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class Scheduler:
     async def catch_up(self) -> None:
         try:
             self._follow(await asyncio.to_thread(self.daily.evening, expected=None))
+        except PaperbotError as exc:  # arXiv unreachable or unreadable: expected, one line
+            log.warning("catch-up ingest failed: %s; the evening ingest will try again", exc)
         except Exception:
             log.exception("catch-up ingest failed; the scheduled run will try again")
         await self.tick()
