@@ -27,6 +27,16 @@ def stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | _OWN_STOP_WORDS
 
 
+# Adjective endings that change the meaning the stemmer strips away: "in contrast to" is not
+# "contrastive methods", "reasonable" is not "reasoning". Ranking keeps the loose stems (they
+# measure better on the shared days); what an explanation quotes must match strictly, with
+# such words keeping a mark of their family (contrastive, contrastively; reasonable, reasonably).
+_FAMILIES = (
+    (("ively", "iveness", "ivity", "ives", "ive"), "~ive"),
+    (("ably", "able"), "~able"),
+)
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     stemmer = getattr(_STEMMERS, "english", None)
@@ -35,7 +45,23 @@ def stem(word: str) -> str:
     return str(stemmer.stemWord(word))
 
 
+@lru_cache(maxsize=200_000)
+def strict_stem(word: str) -> str:
+    """The stem, marked with its adjective family when the word has one (see _FAMILIES)."""
+    stemmed = stem(word)
+    for endings, mark in _FAMILIES:
+        if len(word) > 6 and word.endswith(endings):
+            return stemmed.removesuffix("abl").removesuffix("iv") + mark
+    return stemmed
+
+
 def stems(text: str) -> list[str]:
     """Lower-cased, stop-word-free stems of `text` (TeX math is just more tokens)."""
     stop = stop_words()
     return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in stop and len(t) > 1]
+
+
+def strict_stems(text: str) -> list[str]:
+    """Like `stems`, aligned with it, but keeping adjective families apart (for explanations)."""
+    stop = stop_words()
+    return [strict_stem(t) for t in _TOKEN.findall(text.lower()) if t not in stop and len(t) > 1]
