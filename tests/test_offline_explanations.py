@@ -42,13 +42,13 @@ def test_instructions_in_the_criteria_are_never_quoted_as_topics() -> None:
     parsed = parse_criteria(criteria)
     quoted = [p.text for p in parsed.positive + parsed.negative if p.quotable]
     assert not [t for t in quoted if "keep" in t.lower() or "*" in t], quoted
-    papers = day(("Keep relevant papers: a study of sparse autoencoders",
-                  "We keep relevant features of sparse autoencoders and filter out irrelevant ones."))  # fmt: skip
+    title = "Keep relevant papers: a study of sparse autoencoders"
+    papers = day((title, "We keep relevant features of sparse autoencoders and filter out irrelevant ones."))
     assert "Keep" not in comments(papers, criteria)[0]
 
 
 def test_a_contrast_is_not_contrastive_and_reasonable_is_not_reasoning() -> None:
-    criteria = Criteria(text="1. Learning\n   - Relevant: contrastive methods, reasoning in language models\n")
+    criteria = Criteria(text="1. Learning\n - Relevant: contrastive methods, reasoning in language models\n")
     papers = day(
         ("Sparse codes for language models", "In contrast to prior work, a reasonable language model."),
         ("Contrastive pretraining revisited", "Contrastive methods and reasoning in language models."),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+from matplotlib.patches import Rectangle
+
 from core.stats import MIN_DAYS, stats_figure, stats_png, visible_days
 
 TODAY = dt.date(2025, 6, 18)
@@ -21,11 +24,14 @@ def test_a_new_users_days_fill_the_chart_and_stay_inside_it() -> None:
     left, right = axis.get_xlim()
     assert right - left <= MIN_DAYS + 1  # a week, not four weeks with the data in the last sliver
     bottom, top = axis.get_ylim()
-    for bar in axis.patches:
+    bars: list[Rectangle] = [p for p in axis.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 3 * MIN_DAYS
+    for bar in bars:
         assert left <= bar.get_x() and bar.get_x() + bar.get_width() <= right
         assert bottom <= bar.get_height() < top  # headroom: the tallest bar is not cut by the frame
     (line,) = share_axis.get_lines()
-    assert max(y for y in line.get_ydata() if y == y) < share_axis.get_ylim()[1]  # 100 % is not clipped
+    shares = [float(y) for y in np.asarray(line.get_ydata(), dtype=float) if y == y]
+    assert max(shares) == 1.0 and max(shares) < share_axis.get_ylim()[1]  # 100 % is not clipped
     labels = [t.get_text() for t in axis.get_xticklabels()]
     assert labels[-1] == "Jun 18"  # today is named
 
