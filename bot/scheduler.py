@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from core.day import DailyRun, Evening
 from core.deliver.due import ARXIV_ZONE, published_at
 from core.deliver.worker import DeliveryWorker
+from core.errors import PaperbotError
 from storage import lease
 from storage import papers as paper_store
 
@@ -121,6 +122,8 @@ class Scheduler:
             return
         try:
             self._follow(await asyncio.to_thread(self.daily.evening, expected=None))
+        except PaperbotError as exc:  # arXiv unreachable or unreadable: expected, one line
+            log.warning("catch-up ingest failed: %s; the evening ingest will try again", exc)
         except Exception:
             log.exception("catch-up ingest failed; the scheduled run will try again")
         await self.tick()

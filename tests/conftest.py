@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,12 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
             continue
         monkeypatch.setenv(key.upper(), json.dumps(value) if isinstance(value, dict | list) else str(value))
     return settings
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to loopback fakes only: a caller's proxy variables (which slack_sdk reads
+    and applies even to 127.0.0.1) must not change what they do."""
+    for key in list(os.environ):
+        if key.lower() in {"https_proxy", "http_proxy", "all_proxy", "no_proxy"}:
+            monkeypatch.delenv(key)

@@ -139,7 +139,7 @@ def test_rate_and_chat(
             ],
             "--min-novelty must be from 1 to 10",
         ),
-        (["chat", "--user", "nobody"], "unknown user 'nobody'"),
+        (["chat", "--user", "no body"], "user names are 1 to 64 characters without spaces"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -235,3 +235,13 @@ def test_the_scheduler_and_the_cli_share_one_batch_transport(env: Settings) -> N
     bare = build_app(env)
     assert bare.daily.batches is None
     bare.engine.dispose()
+
+
+def test_chat_with_a_new_user_creates_them_on_their_first_command(
+    alice: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("/top 4\n"))
+    code, out, _ = run(capsys, "chat", "--user", "newcomer")
+    assert code == 0 and "Welcome to paperbot" in out and "4" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("/top\n"))
+    assert "at most 4 papers" in run(capsys, "chat", "--user", "newcomer")[1]

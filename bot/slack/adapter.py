@@ -28,6 +28,7 @@ from bot.buttons import ButtonSigner, button_secret
 from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
 from bot.slack.modal import CALLBACK_ID
+from bot.slack.proxy import proxy_for
 from bot.slack.render import SlackMessage, digest_messages, escape, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
@@ -75,6 +76,7 @@ class SlackAdapter(HomeAndMessages):
             base_url=base_url,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=retries)],
         )
+        self.client.proxy = proxy_for(base_url)  # slack_sdk alone ignores NO_PROXY
         self.installations: InstallationStore | None = None
         flow = None
         if oauth is not None:
@@ -261,6 +263,7 @@ class SlackAdapter(HomeAndMessages):
                 raise Unreachable(f"paperbot is not installed in Slack workspace {identity.workspace}")
             client = AsyncWebClient(token=bot.bot_token, base_url=self.client.base_url,
                                     retry_handlers=self.client.retry_handlers)  # fmt: skip
+            client.proxy = self.client.proxy
         try:
             await self.post_digest(client, identity, digest, progress)
         except SlackApiError as exc:

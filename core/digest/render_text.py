@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 from core.digest.model import Digest, Entry
 from core.models import DigestStatus
 
@@ -23,7 +26,19 @@ def cost_line(digest: Digest) -> str | None:
     )
 
 
-def render_text(digest: Digest) -> str:
+MIN_WIDTH = 40
+INDENT = "   "
+
+
+def terminal_width() -> int:
+    """The terminal's columns (COLUMNS wins); 80 when the output is not a terminal, a width
+    that reads well in a pager, a mail or a file."""
+    return max(MIN_WIDTH, shutil.get_terminal_size(fallback=(80, 24)).columns)
+
+
+def render_text(digest: Digest, *, width: int | None = None) -> str:
+    """The digest as text; with `width`, every line is wrapped to it between words (a word or
+    URL longer than the line stays whole), continuation lines indented under their entry."""
     day = digest.day.isoformat()
     if digest.status == DigestStatus.QUIET:
         return f"{day}: no arXiv announcement that day (weekend or holiday), so no digest."
@@ -42,7 +57,22 @@ def render_text(digest: Digest) -> str:
         shown = digest.entries
     for number, entry in enumerate(shown, start=1):
         lines += ["", *_entry_lines(number, entry)]
-    return "\n".join(lines)
+    if width is None:
+        return "\n".join(lines)
+    return "\n".join(wrapped for line in lines for wrapped in _wrap(line, max(width, MIN_WIDTH)))
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    indent = INDENT if line.startswith(INDENT) or line[:1].isdigit() else ""
+    return textwrap.wrap(
+        line,
+        width=width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _entry_lines(number: int, entry: Entry) -> list[str]:

@@ -14,14 +14,17 @@ import random
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from core.models import Paper
 from core.scoring.offline import zscore
+
+if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: loaded where a model is trained
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 MAX_WEIGHT = 1.5  # at most this many points of relevance, per standard deviation of taste
 HALF_WEIGHT_AT = 30  # ratings at which the learned score gets half its full weight
@@ -72,6 +75,8 @@ class Preferences:
         the stored corpus (`size` papers in all) grew by a tenth since the last fit."""
         if self._vectorizer is not None and self._corpus_key and size <= self._corpus_key * 1.1:
             return
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         texts = [text_of(p) for p in load()[-CORPUS_LIMIT:]]
         self._vectorizer = TfidfVectorizer(
             stop_words="english",
@@ -85,6 +90,8 @@ class Preferences:
         self._tastes.clear()
 
     def vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         assert self._vectorizer is not None, "fit_corpus first"
         return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
 
@@ -94,6 +101,8 @@ class Preferences:
         they are unavailable now, so a model stays usable)."""
         if not dense_dim:
             return words
+        from scipy import sparse
+
         if embedded is None or embedded.shape != (words.shape[0], dense_dim):
             embedded = np.zeros((words.shape[0], dense_dim), dtype=np.float32)
         return sparse.hstack([words, sparse.csr_matrix(DENSE_WEIGHT * embedded)], format="csr")
@@ -143,6 +152,8 @@ class Preferences:
         weights = [1.0] * len(rated) + [UNRATED_WEIGHT] * len(extra)
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
         model.fit(self.features(self.vectors(samples), embedded, dense_dim), labels, sample_weight=weights)
         return Taste(

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.models import Criteria
-from core.scoring.text import stems
+from core.scoring.text import stem, stems, strict_stems
 
 _NEGATIVE_LABEL = re.compile(
     r"\b(irrelevant|not relevant|exclude[sd]?|avoid|not interested|uninterested|dislike|skip|"
@@ -27,6 +27,10 @@ _SPLIT = re.compile(
     re.I,
 )
 MAX_PHRASE_STEMS = 4
+# Words with which criteria talk about themselves ("Keep relevant papers and filter out
+# irrelevant ones"): instructions to the reader, never a topic of a paper.
+_META_WORDS = "keep filter relevant irrelevant relevance criteria criterion following focus ones purely"
+META_STEMS = frozenset(stem(w) for w in _META_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,8 @@ class Phrase:
     text: str
     topic: str
     weight: float = 1.0
+    strict: tuple[str, ...] = ()  # the stems with adjective families kept apart (explanations)
+    quotable: bool = True  # False: criteria talking about themselves, never named to a user
 
 
 @dataclass
@@ -97,6 +103,18 @@ def _add(target: list[Phrase], body: str, topic: str, *, weight: float = 1.0, sp
     chunks = _SPLIT.split(body) if split else [body]
     for chunk in chunks:
         for part in chunk.split("/") if split else [chunk]:
-            words = tuple(stems(part))
+            pairs = list(zip(stems(part), strict_stems(part), strict=True))
+            words = tuple(w for w, _ in pairs)
+            instruction = split and META_STEMS.issuperset(words)  # "Keep relevant papers"
             if 1 <= len(words) <= MAX_PHRASE_STEMS or (not split and words):
-                target.append(Phrase(stems=words, text=part.strip(" *-"), topic=topic, weight=weight))
+                text = " ".join(part.replace("*", "").split()).strip(" -")
+                target.append(
+                    Phrase(
+                        stems=words,
+                        text=text,
+                        topic=topic,
+                        weight=weight,
+                        strict=tuple(s for _, s in pairs),
+                        quotable=not instruction,
+                    )
+                )

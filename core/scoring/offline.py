@@ -18,21 +18,27 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from core.embeddings import DayVectors
 from core.models import Criteria, Paper
 from core.scoring.criteria import ParsedCriteria, Phrase, parse_criteria
 from core.scoring.lexicon import APPLIED_STEMS, FOUNDATIONAL_STEMS, NOVEL_STEMS, ROUTINE_STEMS
 from core.scoring.ranking import Ranking, ScoredBatch
-from core.scoring.text import stems
+from core.scoring.text import stems, strict_stems
+
+if TYPE_CHECKING:  # scipy and scikit-learn load when a day is indexed, not with every command
+    from scipy import sparse
 
 TITLE_WEIGHT = 2.0
 BM25_K = 1.2
 PSEUDO_POSITIVE_SHARE = 0.10
+# Standard deviations off a paper whose title names something the criteria reject (every word
+# of a rejected phrase of two words or more): such a paper should rarely top a digest.
+REJECT_PENALTY = 1.0
+MENTION_PENALTY = 0.3  # the same phrase anywhere in the abstract: a smaller push down
 SEMANTIC_WEIGHT = 0.5  # of the criteria similarity, and of its feedback, per standard deviation
 
 
@@ -45,6 +51,8 @@ class DayIndex:
     """Everything about a day's papers that does not depend on who is asking."""
 
     def __init__(self, papers: Sequence[Paper]) -> None:
+        from scipy import sparse
+
         self.papers = list(papers)
         titles = [stems(p.title) for p in self.papers]
         abstracts = [stems(p.abstract) for p in self.papers]
@@ -69,12 +77,15 @@ class DayIndex:
         self.weighted = sparse.csr_matrix(weighted.multiply(idf[np.newaxis, :]))
         self.present = freq.copy()
         self.present.data = np.ones_like(self.present.data)
+        self.title_words = [frozenset(strict_stems(p.title)) for p in self.papers]
         tokens = [t * 2 + a for t, a in zip(titles, abstracts, strict=True)]
         self.foundational = zscore(np.array([_balance(t, FOUNDATIONAL_STEMS, APPLIED_STEMS) for t in tokens]))
         self.novel = zscore(np.array([_balance(t, NOVEL_STEMS, ROUTINE_STEMS) for t in tokens]))
         self.tfidf = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in self.papers])
 
     def phrase_matrix(self, phrases: Sequence[Phrase]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         rows, cols, vals = [], [], []
         for column, phrase in enumerate(phrases):
             for word in phrase.stems:
@@ -84,6 +95,20 @@ class DayIndex:
                     vals.append(1.0 / len(phrase.stems))
         shape = (self.weighted.shape[1], max(1, len(phrases)))
         return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
+
+    def titled(self, phrases: Sequence[Phrase]) -> np.ndarray:
+        """Per paper: whether its title holds every word of one of `phrases` of two words or more."""
+        specific = [set(p.strict) for p in phrases if len(p.strict) >= 2]
+        return np.array([any(s <= title for s in specific) for title in self.title_words], dtype=float)
+
+    def mentioned(self, phrases: Sequence[Phrase]) -> np.ndarray:
+        """Per paper: whether it has every word of one of `phrases` of two words or more."""
+        specific = [p for p in phrases if len(p.stems) >= 2]
+        if not specific:
+            return np.zeros(len(self.papers))
+        whole = np.asarray((self.present @ self.phrase_matrix(specific)).toarray()) >= 0.999
+        result: np.ndarray = whole.any(axis=1).astype(float)
+        return result
 
     def phrase_scores(self, phrases: Sequence[Phrase]) -> np.ndarray:
         """papers × phrases: mean saturated weight of the phrase's stems × coverage²."""
@@ -101,6 +126,9 @@ def _balance(tokens: list[str], plus: frozenset[str], minus: frozenset[str]) -> 
 
 
 def _tfidf(texts: list[str]) -> sparse.csr_matrix:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer  # seconds to import: only when scoring
+
     try:
         vectorizer = TfidfVectorizer(
             stop_words="english",
@@ -146,6 +174,9 @@ class OfflineScorer:
         positive = index.phrase_scores(parsed.positive)
         negative = index.phrase_scores(parsed.negative)
         final = self._rank(index, parsed, positive.sum(axis=1) - negative.sum(axis=1))
+        if parsed.negative:
+            final = final - REJECT_PENALTY * index.titled(parsed.negative)
+            final = final - MENTION_PENALTY * index.mentioned(parsed.negative)
         if vectors is not None and len(papers) >= 8:
             final = _with_semantics(final, vectors)
         ranking = Ranking(
@@ -153,7 +184,7 @@ class OfflineScorer:
             relevance=np.clip(np.rint(5 + 1.5 * final), 1, 10).astype(int),
             novelty=np.clip(np.rint(6 + 1.2 * index.novel + 0.6 * final), 1, 10).astype(int),
             value=np.round(final, 4),
-            comment=lambda i: _comment(i, parsed, positive, negative),
+            comment=lambda i: _comment(i, index.papers[i], parsed, positive, negative),
             scorer=lambda _i: self.name,
         )
         return ScoredBatch(ranking=ranking)
@@ -183,12 +214,15 @@ def _with_semantics(lexical: np.ndarray, vectors: DayVectors) -> np.ndarray:
     return zscore(first + SEMANTIC_WEIGHT * zscore(vectors.papers @ centroid))
 
 
-def _comment(i: int, parsed: ParsedCriteria, positive: np.ndarray, negative: np.ndarray) -> str:
-    """A one-line reason naming the matched criteria (and the rejected ones it touches)."""
+def _comment(i: int, paper: Paper, parsed: ParsedCriteria, positive: np.ndarray, negative: np.ndarray) -> str:
+    """A one-line reason naming the matched criteria (and a rejected one it touches). Only
+    phrases whose every word the paper has, in the same sense, are quoted: "in contrast to"
+    does not name "contrastive methods", and instructions ("Keep relevant papers") never."""
+    words = set(strict_stems(f"{paper.title} {paper.abstract}"))
     hits = [
         (positive[i, j], p)
         for j, p in enumerate(parsed.positive)
-        if positive[i, j] > 0.05 and p.text != p.topic  # a topic's own name says nothing
+        if positive[i, j] > 0.05 and p.quotable and p.text != p.topic and words.issuperset(p.strict)
     ]
     hits.sort(key=lambda h: -h[0])
     names: list[str] = []
@@ -205,7 +239,11 @@ def _comment(i: int, parsed: ParsedCriteria, positive: np.ndarray, negative: np.
         if names
         else "Reads like today's best matches for your criteria"
     )
-    misses = [p.text for j, p in enumerate(parsed.negative) if negative.shape[1] and negative[i, j] > 0.5]
+    misses = [
+        p.text
+        for j, p in enumerate(parsed.negative)
+        if negative.shape[1] and negative[i, j] > 0.5 and p.quotable and words.issuperset(p.strict)
+    ]
     if misses:
         text += f"; but touches {misses[0]}, which you marked as not wanted"
     return text
