@@ -103,7 +103,7 @@ class DigestBuilder:
         )
         adjustment = None
         if self.learner is not None:
-            adjustment = self.learner.adjustment(session, profile.id, data.papers, day)
+            adjustment = self.learner.adjustment(session, profile.id, data.papers, day, seen)
         return Inputs(data=data, seen=seen, authored=authored, scored=scored, adjustment=adjustment)
 
     def _rank(self, profile: Profile, day: dt.date, inputs: Inputs, *, ranked_all: bool) -> Digest:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from core.learning.explain import resembles
+from core.learning.explain import exploring, resembles
 from core.models import DigestStatus, Paper, PaperScore, Reason, Usage
 
 
@@ -26,6 +26,8 @@ class Entry:
         """The comment, and when ratings moved the paper up, which liked paper it resembles."""
         if self.reason == Reason.FEEDBACK and self.like:
             return resembles(self.score.comment, self.like)
+        if self.reason == Reason.EXPLORE:
+            return exploring(self.score.comment)
         return self.score.comment
 
 

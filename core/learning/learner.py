@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.embeddings.store import VectorStore
 from core.errors import PaperbotError
-from core.learning.model import CORPUS_LIMIT, Adjustment, Dense, Preferences
+from core.learning.model import (
+    CORPUS_LIMIT,
+    EXPLORE_EVERY,
+    EXPLORE_FROM,
+    SKIPPED_LIMIT,
+    Adjustment,
+    Dense,
+    Preferences,
+)
 from core.models import Paper
 from storage import papers as paper_store
 from storage import ratings as rating_store
@@ -36,9 +44,15 @@ class Learner:
         self.vectors = vectors
 
     def adjustment(
-        self, session: Session, profile_id: int, papers: list[Paper], day: dt.date
+        self,
+        session: Session,
+        profile_id: int,
+        papers: list[Paper],
+        day: dt.date,
+        shown: Collection[str] = (),
     ) -> Adjustment | None:
-        """What the user's ratings add to each paper; None without ratings (cold start)."""
+        """What the user's ratings add to each paper; None without ratings (cold start).
+        `shown`: papers of earlier digests; those left unrated teach as weak negatives."""
         if not papers:
             return None
         ratings = rating_store.ratings(session, profile_id)
@@ -48,14 +62,22 @@ class Learner:
             paper_store.paper_count(session), lambda: paper_store.recent_papers(session, CORPUS_LIMIT)
         )
 
+        skipped = sorted((p for p in shown if p not in ratings), reverse=True)[:SKIPPED_LIMIT]
+
         def training_data() -> tuple[dict[str, Paper], dict[str, list[Paper]]]:
-            rated = paper_store.get_papers(session, list(ratings))
-            days = set(paper_store.announced_on(session, list(rated)).values())
+            rated = paper_store.get_papers(session, list(ratings) + skipped)
+            days = set(paper_store.announced_on(session, list(ratings)).values())
             return rated, paper_store.papers_announced_on(session, days)
 
         dense = self._dense(session, day)
-        taste = self.model.taste(profile_id, ratings, training_data, dense)
-        return None if taste is None else self.model.adjust(taste, papers, dense)
+        taste = self.model.taste(profile_id, ratings, training_data, dense, skipped)
+        if taste is None:
+            return None
+        adjustment = self.model.adjust(taste, papers, dense)
+        adjustment.explore = (
+            taste.ratings >= EXPLORE_FROM and (day.toordinal() + profile_id) % EXPLORE_EVERY == 0
+        )
+        return adjustment
 
     def _dense(self, session: Session, day: dt.date) -> Dense | None:
         """Paper embeddings for the learned model, when configured; None when they fail."""
