@@ -36,6 +36,7 @@ EXPLORE_EVERY = 3  # one digest in this many gives its last slot to a paper outs
 EXPLORE_FROM = 10  # ratings before exploring: until then the criteria explore on their own
 MIN_SPREAD = 1.0  # relevance points per standard deviation when a day's criteria scores barely vary
 CORPUS_LIMIT = 20_000
+CACHED_DAYS = 3  # days whose paper vectors are kept between users
 DENSE_WEIGHT = 0.5  # embeddings next to TF-IDF: both unit length, the words count for more
 
 Dense = Callable[[Sequence[Paper]], np.ndarray | None]  # embeddings of papers, when configured
@@ -91,6 +92,7 @@ class Preferences:
             tuple[int, tuple[tuple[str, int], ...], tuple[str, ...], bool], Taste | None
         ] = OrderedDict()
         self._cached_users = cached_users
+        self._day_vectors: OrderedDict[tuple[str, ...], sparse.csr_matrix] = OrderedDict()
 
     def fit_corpus(self, size: int, load: Callable[[], Sequence[Paper]]) -> None:
         """The shared feature space over the most recent stored papers; `load` runs only when
@@ -108,10 +110,22 @@ class Preferences:
         self._vectorizer.fit(texts)
         self._corpus_key = size
         self._tastes.clear()
+        self._day_vectors.clear()
 
     def vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         assert self._vectorizer is not None, "fit_corpus first"
         return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
+
+    def day_vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        """`vectors` of a day's papers, kept for the few latest days: every rated user of a day
+        asks for the same ones, and transforming a day costs a quarter of a second."""
+        key = tuple(p.id for p in papers)
+        if key not in self._day_vectors:
+            self._day_vectors[key] = self.vectors(papers)
+            while len(self._day_vectors) > CACHED_DAYS:
+                self._day_vectors.popitem(last=False)
+        self._day_vectors.move_to_end(key)
+        return self._day_vectors[key]
 
     @staticmethod
     def features(words: sparse.csr_matrix, embedded: np.ndarray | None, dense_dim: int) -> sparse.csr_matrix:
@@ -172,7 +186,10 @@ class Preferences:
         weights = [1.0] * len(rated) + [SKIPPED_WEIGHT] * len(passed) + [UNRATED_WEIGHT] * len(extra)
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
-        model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
+        # liblinear's dual solver: fast when features (100k words) far outnumber samples
+        model = LogisticRegression(
+            C=5.0, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced"
+        )
         model.fit(self.features(self.vectors(samples), embedded, dense_dim), labels, sample_weight=weights)
         return Taste(
             model=model,
@@ -184,7 +201,7 @@ class Preferences:
 
     def adjust(self, taste: Taste, papers: Sequence[Paper], dense: Dense | None = None) -> Adjustment:
         """The learned taste per paper (standardised over the day) and the most similar liked paper."""
-        vectors = self.vectors(papers)
+        vectors = self.day_vectors(papers)
         embedded = dense(papers) if dense is not None and taste.dense_dim else None
         features = self.features(vectors, embedded, taste.dense_dim)
         learned = zscore(taste.model.decision_function(features))
