@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from bot.compose import App
 from core.digest.model import Digest
 from core.learning import learner as learner_module
-from core.learning.model import EQUAL_AT, Adjustment, weight_for
+from core.learning.model import EQUAL_AT, Adjustment, new_model, weight_for
+from core.learning.trust import UNKNOWN, reliability
 from core.models import Identity, Reason
 from storage import deliveries, profiles
 from tests.test_learning import DAY1, DAY2, TOPICS, days, mean_rank, ranking, say, topic_of
@@ -98,3 +100,17 @@ def test_the_learned_weight_is_in_units_of_the_days_criteria_spread() -> None:
     assert adjustment.points(np.array([2, 6])).tolist() == [1.0, -1.0]  # spread 2 points
     assert adjustment.points(np.array([4, 4])).tolist() == [0.5, -0.5]  # flat day: at least 1 point
     assert TOPICS  # the corpus these tests share
+
+
+def test_trust_is_earned_on_held_out_thumbs() -> None:
+    """Thumbs that follow the words earn full trust; thumbs at random earn none; too few, half."""
+    rng = np.random.default_rng(3)
+    words = rng.random((60, 40)) * (rng.random((60, 40)) < 0.2)
+    liked = words[:, 0] > 0  # the user likes papers with word 0
+    words[liked, 0] += 1.0
+    features = sparse.csr_matrix(words)
+    weights = [1.0] * 60
+    assert reliability(features, list(liked), weights, 60, new_model) > 0.8
+    noise = list(rng.random(60) < 0.5)
+    assert reliability(features, noise, weights, 60, new_model) < 0.4
+    assert reliability(features, [True] * 3 + [False] * 57, weights, 60, new_model) == UNKNOWN

@@ -5,7 +5,8 @@ embeddings when they are configured: 👍 papers are positives; 👎 papers, pap
 skipped, and a sample of unrated papers from the same days are negatives (in that order of
 weight). Its standardised score is blended into the criteria score in units of the day's
 spread of criteria relevance, with a weight that grows with the number of ratings (equal to
-the criteria at `EQUAL_AT` ratings, up to `MAX_WEIGHT` times it), so a broad criteria text
+the criteria at `EQUAL_AT` ratings, up to `MAX_WEIGHT` times it) times the model's proven
+accuracy on the user's held-out thumbs (`trust`), so a broad criteria text
 can be narrowed by thumbs, and a user without ratings ranks exactly as before. The LLM still
 scores only the criteria, so its cache stays shared; the learned model only re-ranks.
 Models are retrained only when a user's ratings (or shown papers) change.
@@ -23,6 +24,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from core.learning.trust import reliability
 from core.models import Paper
 from core.scoring.offline import zscore
 
@@ -42,6 +44,11 @@ DENSE_WEIGHT = 0.5  # embeddings next to TF-IDF: both unit length, the words cou
 Dense = Callable[[Sequence[Paper]], np.ndarray | None]  # embeddings of papers, when configured
 
 
+def new_model() -> LogisticRegression:
+    """liblinear's dual solver: fast when the features (100k words) far outnumber the samples."""
+    return LogisticRegression(C=5.0, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced")
+
+
 def text_of(paper: Paper) -> str:
     return f"{paper.title}. {paper.title}. {paper.abstract}"
 
@@ -52,6 +59,7 @@ class Taste:
 
     model: LogisticRegression
     ratings: int
+    trust: float  # 0..1: how well it predicts the user's held-out thumbs (see `trust`)
     liked: list[Paper]
     liked_vectors: sparse.csr_matrix
     dense_dim: int = 0  # the width of the embeddings it was trained with; 0 without
@@ -59,7 +67,7 @@ class Taste:
     @property
     def weight(self) -> float:
         """How many criteria standard deviations one standard deviation of taste is worth."""
-        return weight_for(self.ratings)
+        return weight_for(self.ratings) * self.trust
 
 
 def weight_for(ratings: int) -> float:
@@ -186,14 +194,12 @@ class Preferences:
         weights = [1.0] * len(rated) + [SKIPPED_WEIGHT] * len(passed) + [UNRATED_WEIGHT] * len(extra)
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
-        # liblinear's dual solver: fast when features (100k words) far outnumber samples
-        model = LogisticRegression(
-            C=5.0, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced"
-        )
-        model.fit(self.features(self.vectors(samples), embedded, dense_dim), labels, sample_weight=weights)
+        features = self.features(self.vectors(samples), embedded, dense_dim)
+        model = new_model().fit(features, labels, sample_weight=weights)
         return Taste(
             model=model,
             ratings=len(rated),
+            trust=reliability(features, labels, weights, len(rated), new_model),
             liked=liked,
             liked_vectors=self.vectors(liked),
             dense_dim=dense_dim,
