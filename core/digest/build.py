@@ -16,6 +16,7 @@ import numpy as np
 
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
+from core.digest.topics import in_groups
 from core.errors import NotFoundError
 from core.learning.learner import Learner
 from core.learning.model import Adjustment
@@ -123,7 +124,7 @@ class DigestBuilder:
             adjustment=inputs.adjustment,
             authored=inputs.authored,
         )
-        entries = selection.ranked() if ranked_all else selection.entries
+        entries = selection.ranked() if ranked_all else in_groups(selection.entries, profile.as_criteria)
         return Digest(
             day=day,
             user=profile.name,

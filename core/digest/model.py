@@ -16,6 +16,7 @@ class Entry:
     reason: Reason
     boost: float = 0.0  # relevance points the user's ratings add (or take away)
     like: str | None = None  # the title of a liked paper this one resembles
+    topic: str | None = None  # the criteria's topic it falls under, when the digest is grouped
 
     @property
     def total(self) -> float:

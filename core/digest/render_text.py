@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.digest.model import Digest, Entry
+from core.digest.topics import heading_before
 from core.models import DigestStatus
 
 
@@ -41,6 +42,8 @@ def render_text(digest: Digest) -> str:
     else:
         shown = digest.entries
     for number, entry in enumerate(shown, start=1):
+        if topic := heading_before(shown, number - 1):
+            lines += ["", f"== {topic} =="]
         lines += ["", *_entry_lines(number, entry)]
     return "\n".join(lines)
 
