@@ -24,9 +24,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.buttons import ButtonSigner, Vote
-from core.digest.model import Digest, Entry
+from core.digest.model import Digest, Entry, heading_before
 from core.digest.render_text import cost_line, short_authors
-from core.digest.topics import heading_before
 from core.models import Paper, Profile
 
 MAX_BLOCKS = 50

@@ -13,9 +13,8 @@ from html import escape, unescape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import ButtonSigner, Vote
-from core.digest.model import Digest, Entry
+from core.digest.model import Digest, Entry, heading_before
 from core.digest.render_text import cost_line, short_authors
-from core.digest.topics import heading_before
 
 MAX_TEXT = 4096  # after entity parsing, in UTF-16 code units
 MAX_CALLBACK = 64  # bytes of callback_data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.learning.explain import exploring, resembles
@@ -53,3 +54,12 @@ class Digest:
     entries: list[Entry] = field(default_factory=list)
     closest: list[Entry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def heading_before(entries: Sequence[Entry], index: int) -> str | None:
+    """The topic heading to print before `entries[index]` in a grouped digest (entries come
+    ordered group by group from `core.digest.topics.in_groups`), if a new group starts there."""
+    topic = entries[index].topic
+    if topic is None or (index > 0 and entries[index - 1].topic == topic):
+        return None
+    return topic

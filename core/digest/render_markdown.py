@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from core.digest.model import Digest, Entry
-from core.digest.topics import heading_before
+from core.digest.model import Digest, Entry, heading_before
 from core.models import DigestStatus, Profile, Reason
 from core.scoring.llm.pricing import BUILTIN_PRICES, price_of
 

@@ -76,13 +76,5 @@ def grouped(entries: Sequence[Entry]) -> list[tuple[str | None, list[Entry]]]:
 
 def in_groups(entries: Sequence[Entry], criteria: Criteria) -> list[Entry]:
     """The entries labelled and ordered group by group, so a renderer only has to print a
-    heading where the topic changes (see `heading_before`)."""
+    heading where the topic changes (`core.digest.model.heading_before`)."""
     return [e for _, members in grouped(with_topics(entries, criteria)) for e in members]
-
-
-def heading_before(entries: Sequence[Entry], index: int) -> str | None:
-    """The topic heading to print before `entries[index]`, if a new group starts there."""
-    topic = entries[index].topic
-    if topic is None or (index > 0 and entries[index - 1].topic == topic):
-        return None
-    return topic
