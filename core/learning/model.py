@@ -101,6 +101,7 @@ class Preferences:
         ] = OrderedDict()
         self._cached_users = cached_users
         self._day_vectors: OrderedDict[tuple[str, ...], sparse.csr_matrix] = OrderedDict()
+        self._rows: OrderedDict[str, sparse.csr_matrix] = OrderedDict()
 
     def fit_corpus(self, size: int, load: Callable[[], Sequence[Paper]]) -> None:
         """The shared feature space over the most recent stored papers; `load` runs only when
@@ -119,17 +120,32 @@ class Preferences:
         self._corpus_key = size
         self._tastes.clear()
         self._day_vectors.clear()
+        self._rows.clear()
 
     def vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        """TF-IDF rows of `papers`; each paper's row is kept, as many users train on the same
+        papers (those of the days they rated) and transforming text is the slow part."""
         assert self._vectorizer is not None, "fit_corpus first"
-        return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
+        missing = list({p.id: p for p in papers if p.id not in self._rows}.values())
+        if missing:
+            fresh = sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in missing]))
+            for i, paper in enumerate(missing):
+                self._rows[paper.id] = fresh[i]
+            while len(self._rows) > CORPUS_LIMIT:
+                self._rows.popitem(last=False)
+        if not papers:
+            return sparse.csr_matrix((0, len(self._vectorizer.vocabulary_)))
+        return sparse.vstack([self._rows[p.id] for p in papers], format="csr")
 
     def day_vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         """`vectors` of a day's papers, kept for the few latest days: every rated user of a day
         asks for the same ones, and transforming a day costs a quarter of a second."""
         key = tuple(p.id for p in papers)
         if key not in self._day_vectors:
-            self._day_vectors[key] = self.vectors(papers)
+            assert self._vectorizer is not None, "fit_corpus first"
+            self._day_vectors[key] = sparse.csr_matrix(
+                self._vectorizer.transform([text_of(p) for p in papers])
+            )
             while len(self._day_vectors) > CACHED_DAYS:
                 self._day_vectors.popitem(last=False)
         self._day_vectors.move_to_end(key)
