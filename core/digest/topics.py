@@ -27,9 +27,12 @@ OTHER = "Other"
 
 def section_topics(criteria: Criteria) -> list[str]:
     """The criteria's topics in their written order; empty when the text has no sections."""
+    headings = _headings(criteria.text)
+    if len(headings) < 2:  # the common case, decided without parsing the criteria
+        return []
     topics: list[str] = []
     for phrase in parse_criteria(criteria).positive:
-        if phrase.topic and phrase.topic not in topics and phrase.topic in _headings(criteria.text):
+        if phrase.topic and phrase.topic not in topics and phrase.topic in headings:
             topics.append(phrase.topic)
     return topics
 
@@ -46,8 +49,10 @@ def _headings(text: str) -> set[str]:
 
 def with_topics(entries: Sequence[Entry], criteria: Criteria) -> list[Entry]:
     """The entries, each labelled with the topic it matched best (when there are topics)."""
+    if len(entries) < GROUP_FROM:
+        return list(entries)
     topics = section_topics(criteria)
-    if len(topics) < 2 or len(entries) < GROUP_FROM:
+    if len(topics) < 2:
         return list(entries)
     phrases = [p for p in parse_criteria(criteria).positive if p.topic in topics]
     labelled = []
