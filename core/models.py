@@ -60,6 +60,7 @@ class Reason(StrEnum):
     AUTHOR_MATCH = "author match"
     CRITERIA = "criteria"
     FEEDBACK = "feedback"
+    EXPLORE = "explore"  # just outside the learned focus, so ratings can teach both ways
 
 
 class Kind(StrEnum):

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 
 from bot.buttons import ButtonSigner, Vote
 from core.commands.form import top_text
-from core.digest.model import Digest, Entry
+from core.digest.model import Digest, Entry, heading_before
 from core.digest.render_text import cost_line, short_authors
 from core.models import Paper, Profile
 
@@ -136,6 +136,8 @@ def digest_messages(
         blocks = [
             b.to_dict() for b in _paper_blocks(number, entry, signer, subject, votes.get(entry.paper.id, 0))
         ]
+        if topic := heading_before(entries, number - 1):
+            blocks.insert(0, SectionBlock(text=MarkdownTextObject(text=f"*{escape(topic)}*")).to_dict())
         size = sum(len(str(b)) for b in blocks)
         current = messages[-1]
         capacity = FIRST_PAPERS if len(messages) == 1 else THREAD_PAPERS

@@ -13,7 +13,7 @@ from html import escape, unescape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import ButtonSigner, Vote
-from core.digest.model import Digest, Entry
+from core.digest.model import Digest, Entry, heading_before
 from core.digest.render_text import cost_line, short_authors
 
 MAX_TEXT = 4096  # after entity parsing, in UTF-16 code units
@@ -98,6 +98,8 @@ def digest_messages(
     text, numbered = first, list[tuple[int, Entry]]()
     for number, entry in enumerate(entries, start=1):
         block = paper_block(number, entry)
+        if topic := heading_before(entries, number - 1):
+            block = f"<b>▌{escape(topic)}</b>\n\n{block}"
         if visible_length(text) + 2 + visible_length(block) > MAX_TEXT and numbered:
             messages.append((text, keyboard(signer, chat_id, numbered, votes)))
             text, numbered = "", []

@@ -16,6 +16,7 @@ import numpy as np
 
 from core.digest.model import Digest, Entry, Totals
 from core.digest.select import author_matches, keyword_matches, select
+from core.digest.topics import in_groups
 from core.errors import NotFoundError
 from core.learning.learner import Learner
 from core.learning.model import Adjustment
@@ -128,7 +129,7 @@ class DigestBuilder:
         )
         adjustment = None
         if self.learner is not None:
-            adjustment = self.learner.adjustment(session, profile.id, data.papers, day)
+            adjustment = self.learner.adjustment(session, profile.id, data.papers, day, seen)
         return Inputs(data=data, seen=seen, authored=authored, scored=scored, adjustment=adjustment)
 
     def _rank(self, profile: Profile, day: dt.date, inputs: Inputs, *, ranked_all: bool) -> Digest:
@@ -148,7 +149,7 @@ class DigestBuilder:
             adjustment=inputs.adjustment,
             authored=inputs.authored,
         )
-        entries = selection.ranked() if ranked_all else selection.entries
+        entries = selection.ranked() if ranked_all else in_groups(selection.entries, profile.as_criteria)
         return Digest(
             day=day,
             user=profile.name,

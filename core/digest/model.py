@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.learning.explain import resembles
+from core.learning.explain import exploring, resembles
 from core.models import DigestStatus, Paper, PaperScore, Reason, Usage
 
 
@@ -16,6 +17,7 @@ class Entry:
     reason: Reason
     boost: float = 0.0  # relevance points the user's ratings add (or take away)
     like: str | None = None  # the title of a liked paper this one resembles
+    topic: str | None = None  # the criteria's topic it falls under, when the digest is grouped
 
     @property
     def total(self) -> float:
@@ -26,6 +28,8 @@ class Entry:
         """The comment, and when ratings moved the paper up, which liked paper it resembles."""
         if self.reason == Reason.FEEDBACK and self.like:
             return resembles(self.score.comment, self.like)
+        if self.reason == Reason.EXPLORE:
+            return exploring(self.score.comment)
         return self.score.comment
 
 
@@ -51,3 +55,12 @@ class Digest:
     closest: list[Entry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     continued: bool = False  # the rest of a digest whose first messages went out (no header again)
+
+
+def heading_before(entries: Sequence[Entry], index: int) -> str | None:
+    """The topic heading to print before `entries[index]` in a grouped digest (entries come
+    ordered group by group from `core.digest.topics.in_groups`), if a new group starts there."""
+    topic = entries[index].topic
+    if topic is None or (index > 0 and entries[index - 1].topic == topic):
+        return None
+    return topic

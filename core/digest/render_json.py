@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from core.digest.model import Digest, Entry
+from core.models import Reason
 
 
 def digest_to_dict(digest: Digest) -> dict[str, Any]:
@@ -26,8 +27,15 @@ def _paper(entry: Entry) -> dict[str, Any]:
     p, s = entry.paper, entry.score
     return {
         "id": p.id, "title": p.title, "authors": list(p.authors), "relevance": s.relevance,
-        "novelty": s.novelty, "score": entry.total, "comment": entry.explanation, "reason": entry.reason,
+        "novelty": s.novelty, "score": entry.total, "comment": entry.explanation,
+        "reason": _documented(entry.reason),
     }  # fmt: skip
+
+
+def _documented(reason: Reason) -> str:
+    """interfaces.md names three reasons; an exploring pick was chosen by the criteria alone
+    (its comment says it explores)."""
+    return Reason.CRITERIA if reason == Reason.EXPLORE else reason
 
 
 def render_json(digest: Digest) -> str:

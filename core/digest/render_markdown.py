@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.digest.model import Digest, Entry
+from core.digest.model import Digest, Entry, heading_before
 from core.models import DigestStatus, Profile, Reason
 from core.scoring.llm.pricing import BUILTIN_PRICES, price_of
 
@@ -37,6 +37,8 @@ def render_markdown(digest: Digest, profile: Profile | None = None) -> str:
         ]
     out += ["---", ""]
     for n, e in enumerate(entries, start=1):
+        if topic := heading_before(entries, n - 1):
+            out += [f"# {topic}", ""]
         out += _section(n, e)
     if profile is not None and profile.criteria.strip():
         out += ["# Criteria", ""] + [f"> {line}".rstrip() for line in profile.criteria.splitlines()]

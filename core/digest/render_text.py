@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from core.digest.model import Digest, Entry
+from core.digest.model import Digest, Entry, heading_before
 from core.models import DigestStatus
 
 
@@ -56,6 +56,8 @@ def render_text(digest: Digest, *, width: int | None = None) -> str:
     else:
         shown = digest.entries
     for number, entry in enumerate(shown, start=1):
+        if topic := heading_before(shown, number - 1):
+            lines += ["", f"== {topic} =="]
         lines += ["", *_entry_lines(number, entry)]
     if width is None:
         return "\n".join(lines)

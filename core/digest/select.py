@@ -74,7 +74,7 @@ def select(
     `adjustment` adds the relevance points learned from the user's ratings; `authored` marks
     papers by followed authors when the caller has matched them already (else matched here)."""
     papers = ranking.papers
-    boost = adjustment.points if adjustment is not None else np.zeros(len(papers))
+    boost = adjustment.points(ranking.relevance) if adjustment is not None else np.zeros(len(papers))
     pinned = np.zeros(len(papers), dtype=bool)
     if profile.authors:
         if authored is None:
@@ -92,13 +92,16 @@ def select(
     pinned_order = [i for i in order if pinned[i]]
     passing_order = [i for i in order if passing[i]]
     chosen = pinned_order + passing_order[: max(0, profile.top_n - len(pinned_order))]
+    explored = _explore(profile, ranking, adjustment, kept & ~pinned, chosen, len(pinned_order))
+    if explored is not None:
+        chosen = [*chosen[:-1], explored]
 
     def entries(indices: Iterable[int]) -> list[Entry]:
         return [
             Entry(
                 papers[i],
                 ranking.score(i),
-                _reason(pinned[i], boost[i]),
+                Reason.EXPLORE if i == explored else _reason(pinned[i], boost[i]),
                 boost=round(float(boost[i]), 2),
                 like=adjustment.nearest_liked[i] if adjustment is not None else None,
             )
@@ -112,6 +115,30 @@ def select(
         closest=closest,
         ranked=lambda: entries([i for i in order if pinned[i]] + [i for i in order if kept[i]]),
     )
+
+
+def _explore(
+    profile: Profile,
+    ranking: Ranking,
+    adjustment: Adjustment | None,
+    kept: np.ndarray,
+    chosen: list[int],
+    pinned: int,
+) -> int | None:
+    """On an exploring day, the paper for the digest's last slot: the best by the criteria
+    alone among those the learned taste puts below the day's average (just outside the
+    focus); None when the digest is too short to spare a slot or nothing qualifies."""
+    if adjustment is None or not adjustment.explore or len(chosen) - pinned < max(profile.top_n, 5):
+        return None
+    taken = set(chosen)
+    outside = (
+        kept
+        & (adjustment.taste < 0)
+        & (ranking.relevance >= profile.min_relevance)
+        & (ranking.novelty >= profile.min_novelty)
+    )
+    by_criteria = np.lexsort((-ranking.value, -(ranking.relevance + ranking.novelty)))
+    return next((int(i) for i in by_criteria if outside[i] and i not in taken), None)
 
 
 def _reason(pinned: bool, boost: float) -> Reason:

@@ -1,23 +1,28 @@
 """What each user likes beyond their written criteria, learned from their 👍/👎.
 
 A logistic regression per user over TF-IDF features of the stored corpus, next to the papers'
-embeddings when they are configured: 👍 papers are positives, 👎 papers and a sample of
-unrated papers from the same days are negatives. Its score is blended into the criteria score
-with a weight that grows with the number of ratings, so a user without ratings ranks exactly
-as before. The LLM still scores only the criteria, so its cache stays shared; the learned
-model only re-ranks. Models are retrained only when a user's ratings change.
+embeddings when they are configured: 👍 papers are positives; 👎 papers, papers shown and
+skipped, and a sample of unrated papers from the same days are negatives (in that order of
+weight). Its standardised score is blended into the criteria score in units of the day's
+spread of criteria relevance, with a weight that grows with the number of ratings (equal to
+the criteria at `EQUAL_AT` ratings, up to `MAX_WEIGHT` times it) times the model's proven
+accuracy on the user's held-out thumbs (`trust`), so a broad criteria text
+can be narrowed by thumbs, and a user without ratings ranks exactly as before. The LLM still
+scores only the criteria, so its cache stays shared; the learned model only re-ranks.
+Models are retrained only when a user's ratings (or shown papers) change.
 """
 
 from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.learning.trust import reliability
 from core.models import Paper
 from core.scoring.offline import zscore
 
@@ -26,14 +31,27 @@ if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: loaded where
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-MAX_WEIGHT = 1.5  # at most this many points of relevance, per standard deviation of taste
-HALF_WEIGHT_AT = 30  # ratings at which the learned score gets half its full weight
+MAX_WEIGHT = 3.0  # at most the learned score counts this many times the criteria score
+EQUAL_AT = 50  # ratings at which the learned score counts as much as the criteria score
 UNRATED_PER_DAY = 20
-UNRATED_WEIGHT = 0.5
+UNRATED_WEIGHT = 0.3  # an unrated paper of a rated day, never looked at: probably not wanted, weakly
+SKIPPED_WEIGHT = 0.7  # shown and not rated: passed over, though perhaps only for lack of time
+SKIPPED_LIMIT = 300  # the most recent shown-and-skipped papers a model trains on
+EXPLORE_EVERY = 3  # one digest in this many gives its last slot to a paper outside the focus
+EXPLORE_FROM = 10  # ratings before exploring: until then the criteria explore on their own
+MIN_SPREAD = 1.0  # relevance points per standard deviation when a day's criteria scores barely vary
 CORPUS_LIMIT = 20_000
+CACHED_DAYS = 3  # days whose paper vectors are kept between users
 DENSE_WEIGHT = 0.5  # embeddings next to TF-IDF: both unit length, the words count for more
 
 Dense = Callable[[Sequence[Paper]], np.ndarray | None]  # embeddings of papers, when configured
+
+
+def new_model() -> LogisticRegression:
+    """liblinear's dual solver: fast when the features (100k words) far outnumber the samples."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=5.0, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced")
 
 
 def text_of(paper: Paper) -> str:
@@ -46,37 +64,58 @@ class Taste:
 
     model: LogisticRegression
     ratings: int
+    trust: float  # 0..1: how well it predicts the user's held-out thumbs (see `trust`)
     liked: list[Paper]
     liked_vectors: sparse.csr_matrix
     dense_dim: int = 0  # the width of the embeddings it was trained with; 0 without
 
     @property
     def weight(self) -> float:
-        return MAX_WEIGHT * self.ratings / (self.ratings + HALF_WEIGHT_AT)
+        """How many criteria standard deviations one standard deviation of taste is worth."""
+        return weight_for(self.ratings) * self.trust
+
+
+def weight_for(ratings: int) -> float:
+    """Grows like n / (n + k), reaching 1 (the criteria's own weight) at `EQUAL_AT` ratings."""
+    k = EQUAL_AT * (MAX_WEIGHT - 1)
+    return MAX_WEIGHT * ratings / (ratings + k)
 
 
 @dataclass
 class Adjustment:
-    """Per paper of a day: the relevance points feedback adds, and the liked paper it resembles."""
+    """Per paper of a day: the learned taste (standardised over the day), its weight, and the
+    liked paper each resembles. `points` turns it into relevance points on the criteria's scale."""
 
-    points: np.ndarray
+    taste: np.ndarray
+    weight: float
     nearest_liked: list[str | None]
+    explore: bool = False  # this digest gives one slot to a paper just outside the focus
+
+    def points(self, relevance: np.ndarray) -> np.ndarray:
+        """Relevance points to add: the weight in units of the day's spread of criteria scores."""
+        spread = max(float(np.std(relevance)), MIN_SPREAD) if len(relevance) else MIN_SPREAD
+        return self.weight * spread * self.taste
 
 
 class Preferences:
     def __init__(self, *, cached_users: int = 2000) -> None:
+
         self._vectorizer: TfidfVectorizer | None = None
         self._corpus_key: int | None = None
-        self._tastes: OrderedDict[tuple[int, tuple[tuple[str, int], ...], bool], Taste | None] = OrderedDict()
+        self._tastes: OrderedDict[
+            tuple[int, tuple[tuple[str, int], ...], tuple[str, ...], bool], Taste | None
+        ] = OrderedDict()
         self._cached_users = cached_users
+        self._day_vectors: OrderedDict[tuple[str, ...], sparse.csr_matrix] = OrderedDict()
+        self._rows: OrderedDict[str, sparse.csr_matrix] = OrderedDict()
 
     def fit_corpus(self, size: int, load: Callable[[], Sequence[Paper]]) -> None:
         """The shared feature space over the most recent stored papers; `load` runs only when
         the stored corpus (`size` papers in all) grew by a tenth since the last fit."""
-        if self._vectorizer is not None and self._corpus_key and size <= self._corpus_key * 1.1:
-            return
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        if self._vectorizer is not None and self._corpus_key and size <= self._corpus_key * 1.1:
+            return
         texts = [text_of(p) for p in load()[-CORPUS_LIMIT:]]
         self._vectorizer = TfidfVectorizer(
             stop_words="english",
@@ -88,21 +127,50 @@ class Preferences:
         self._vectorizer.fit(texts)
         self._corpus_key = size
         self._tastes.clear()
+        self._day_vectors.clear()
+        self._rows.clear()
 
     def vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        """TF-IDF rows of `papers`; each paper's row is kept, as many users train on the same
+        papers (those of the days they rated) and transforming text is the slow part."""
         from scipy import sparse
 
         assert self._vectorizer is not None, "fit_corpus first"
-        return sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in papers]))
+        missing = list({p.id: p for p in papers if p.id not in self._rows}.values())
+        if missing:
+            fresh = sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in missing]))
+            for i, paper in enumerate(missing):
+                self._rows[paper.id] = fresh[i]
+            while len(self._rows) > CORPUS_LIMIT:
+                self._rows.popitem(last=False)
+        if not papers:
+            return sparse.csr_matrix((0, len(self._vectorizer.vocabulary_)))
+        return sparse.vstack([self._rows[p.id] for p in papers], format="csr")
+
+    def day_vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
+        """`vectors` of a day's papers, kept for the few latest days: every rated user of a day
+        asks for the same ones, and transforming a day costs a quarter of a second."""
+        from scipy import sparse
+
+        key = tuple(p.id for p in papers)
+        if key not in self._day_vectors:
+            assert self._vectorizer is not None, "fit_corpus first"
+            self._day_vectors[key] = sparse.csr_matrix(
+                self._vectorizer.transform([text_of(p) for p in papers])
+            )
+            while len(self._day_vectors) > CACHED_DAYS:
+                self._day_vectors.popitem(last=False)
+        self._day_vectors.move_to_end(key)
+        return self._day_vectors[key]
 
     @staticmethod
     def features(words: sparse.csr_matrix, embedded: np.ndarray | None, dense_dim: int) -> sparse.csr_matrix:
         """TF-IDF rows, followed by the embeddings when the model was trained with them (zeros if
         they are unavailable now, so a model stays usable)."""
-        if not dense_dim:
-            return words
         from scipy import sparse
 
+        if not dense_dim:
+            return words
         if embedded is None or embedded.shape != (words.shape[0], dense_dim):
             embedded = np.zeros((words.shape[0], dense_dim), dtype=np.float32)
         return sparse.hstack([words, sparse.csr_matrix(DENSE_WEIGHT * embedded)], format="csr")
@@ -113,14 +181,15 @@ class Preferences:
         ratings: dict[str, int],
         load: Callable[[], tuple[dict[str, Paper], dict[str, list[Paper]]]],
         dense: Dense | None = None,
+        skipped: Sequence[str] = (),
     ) -> Taste | None:
         """The user's model, trained once per distinct set of ratings; `load` (the rated
         papers, and the papers of the days they came from) runs only when training."""
-        key = (profile_id, tuple(sorted(ratings.items())), dense is not None)
+        key = (profile_id, tuple(sorted(ratings.items())), tuple(sorted(skipped)), dense is not None)
         if key in self._tastes:
             self._tastes.move_to_end(key)
             return self._tastes[key]
-        taste = self._train(profile_id, ratings, *load(), dense=dense)
+        taste = self._train(profile_id, ratings, *load(), dense=dense, skipped=set(skipped))
         self._tastes[key] = taste
         while len(self._tastes) > self._cached_users:
             self._tastes.popitem(last=False)
@@ -134,6 +203,7 @@ class Preferences:
         unrated_by_day: dict[str, list[Paper]],
         *,
         dense: Dense | None = None,
+        skipped: Collection[str] = (),
     ) -> Taste | None:
         rated = [(papers[pid], vote) for pid, vote in ratings.items() if pid in papers]
         liked = [p for p, vote in rated if vote > 0]
@@ -141,39 +211,40 @@ class Preferences:
             return None  # nothing to move towards; 👎 alone only say what the criteria already do
         rng = random.Random(profile_id)
         rated_ids = {p.id for p, _ in rated}
+        passed = [p for p in papers.values() if p.id in skipped and p.id not in rated_ids]
+        known = rated_ids | {p.id for p in passed}
         extra: list[Paper] = []
         for day_papers in unrated_by_day.values():
-            pool = [p for p in day_papers if p.id not in rated_ids]
+            pool = [p for p in day_papers if p.id not in known]
             extra.extend(rng.sample(pool, min(UNRATED_PER_DAY, len(pool))))
-        samples = [p for p, _ in rated] + extra
-        labels = [vote > 0 for _, vote in rated] + [False] * len(extra)
+        samples = [p for p, _ in rated] + passed + extra
+        labels = [vote > 0 for _, vote in rated] + [False] * (len(passed) + len(extra))
         if all(labels):
             return None
-        weights = [1.0] * len(rated) + [UNRATED_WEIGHT] * len(extra)
+        weights = [1.0] * len(rated) + [SKIPPED_WEIGHT] * len(passed) + [UNRATED_WEIGHT] * len(extra)
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(C=5.0, max_iter=2000, class_weight="balanced")
-        model.fit(self.features(self.vectors(samples), embedded, dense_dim), labels, sample_weight=weights)
+        features = self.features(self.vectors(samples), embedded, dense_dim)
+        model = new_model().fit(features, labels, sample_weight=weights)
         return Taste(
             model=model,
             ratings=len(rated),
+            trust=reliability(features, labels, weights, len(rated), new_model),
             liked=liked,
             liked_vectors=self.vectors(liked),
             dense_dim=dense_dim,
         )
 
     def adjust(self, taste: Taste, papers: Sequence[Paper], dense: Dense | None = None) -> Adjustment:
-        """Relevance points per paper (zero mean over the day) and the most similar liked paper."""
-        vectors = self.vectors(papers)
+        """The learned taste per paper (standardised over the day) and the most similar liked paper."""
+        vectors = self.day_vectors(papers)
         embedded = dense(papers) if dense is not None and taste.dense_dim else None
         features = self.features(vectors, embedded, taste.dense_dim)
-        points = taste.weight * zscore(taste.model.decision_function(features))
+        learned = zscore(taste.model.decision_function(features))
         similarity = (vectors @ taste.liked_vectors.T).toarray()
         best = similarity.argmax(axis=1)
         nearest = [
             taste.liked[j].title if similarity[i, j] > 0.1 and taste.liked[j].id != papers[i].id else None
             for i, j in enumerate(best)
         ]
-        return Adjustment(points=points, nearest_liked=nearest)
+        return Adjustment(taste=learned, weight=taste.weight, nearest_liked=nearest)
