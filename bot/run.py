@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import sys
@@ -34,6 +35,8 @@ def _hard_exit() -> None:
     """The last resort after a stop signal: something (a thread in a blocking call) holds
     the process; what it was writing is safe in the database's transactions, as after a kill."""
     log.error("paperbot did not stop within %.0f s of the signal; exiting now", EXIT_SECONDS)
+    if log.isEnabledFor(logging.INFO):  # -v: what held it up
+        faulthandler.dump_traceback(all_threads=True)
     with contextlib.suppress(Exception):
         sys.stderr.flush()
     os._exit(1)
@@ -75,8 +78,20 @@ async def run(app: App, *, role: str = "all", stop: asyncio.Event | None = None)
         await stop.wait()
     finally:
         await supervisor.stop()
-        recording.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await recording
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(board.write(), STOP_SECONDS)  # "stopped", for status
+        board.close()  # its last write records every service as stopped, for status
+        _, late = await asyncio.wait({recording}, timeout=STOP_SECONDS)
+        for task in late:
+            task.cancel()
+        await _end_other_tasks()
+
+
+async def _end_other_tasks() -> None:
+    """Cancel what is left (a tick in flight, a library's background task), so the loop can
+    close; what does not end within `STOP_SECONDS` is named in the log."""
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    if others:
+        _, pending = await asyncio.wait(others, timeout=STOP_SECONDS)
+        for task in pending:
+            log.warning("a task did not stop: %s", task.get_coro())

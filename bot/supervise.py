@@ -10,7 +10,6 @@ digests while Slack is failing, and a stop never waits on a start that cannot fi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -68,6 +67,7 @@ class HealthBoard:
         self.services: list[Health] = []
         self._wake = asyncio.Event()
         self._broken = False
+        self._closing = False
 
     def track(self, health: Health) -> None:
         self.services.append(health)
@@ -91,12 +91,22 @@ class HealthBoard:
             self._broken = True
 
     async def run(self) -> None:
+        """Until `close`: a write on every change and every `refresh_seconds`; the last one
+        after `close` records the final states. (Not ended by cancellation: Python 3.11's
+        wait_for can swallow a cancel that meets a wake-up.)"""
         await self.write(prune=True)
-        while True:
+        while not self._closing:
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.refresh_seconds)
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.refresh_seconds)
+            finally:
+                waiter.cancel()
             await self.write()
+
+    def close(self) -> None:
+        self._closing = True
+        self._wake.set()
 
 
 @dataclass
@@ -149,7 +159,7 @@ class Supervisor:
                 await self._undo(entry)
                 again = _utc_now() + dt.timedelta(seconds=delay)
                 entry.health.set(RETRYING, f"{reason}; next try at {again:%H:%M:%S} UTC")
-                log.error("%s could not start: %s; retrying in %.0f s", name, reason, delay)
+                log.error("%s could not start: %s; retrying in %g s", name, reason, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry)
                 continue
@@ -158,10 +168,12 @@ class Supervisor:
             return
 
     async def _undo(self, entry: Supervised) -> None:
+        began = asyncio.get_running_loop().time()
         try:
             await asyncio.wait_for(entry.service.stop(), self.stop_seconds)
         except Exception as exc:
             log.warning("stopping %s failed: %s", entry.health.service, describe(exc))
+        log.info("%s stopped in %.2f s", entry.health.service, asyncio.get_running_loop().time() - began)
 
     async def stop(self) -> None:
         """Cancel starts still under way, then stop the services in reverse order."""
