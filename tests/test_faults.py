@@ -366,3 +366,20 @@ async def test_a_second_worker_mid_fan_out_sends_nothing_twice(
     await asyncio.gather(first, second.tick())
     per_chat = Counter(m["chat"]["id"] for m in fakes.telegram.accepted if m["text"].startswith("paperbot ·"))
     assert set(per_chat) == set(chats) and set(per_chat.values()) == {1}
+
+
+def test_the_retry_rule_for_each_kind_of_failure() -> None:
+    """Refused for good: final at once. Transient: backs off, final after max_attempts. The
+    platform refusing the bot itself: every 15 minutes at most, until the day is over."""
+    from core.deliver.retry import next_attempt
+    from core.deliver.sender import PlatformDown, Unreachable
+
+    now = dt.datetime.combine(DAY, dt.time(8, 0), tzinfo=UTC)
+    rule = {"max_attempts": 4, "backoff": dt.timedelta(minutes=2), "day": DAY}
+    assert next_attempt(Unreachable("blocked"), attempts=1, now=now, **rule) is None  # type: ignore[arg-type]
+    assert next_attempt(RuntimeError("500"), attempts=2, now=now, **rule) == now + dt.timedelta(minutes=4)  # type: ignore[arg-type]
+    assert next_attempt(RuntimeError("500"), attempts=4, now=now, **rule) is None  # type: ignore[arg-type]
+    down = PlatformDown("invalid_auth")
+    assert next_attempt(down, attempts=40, now=now, **rule) == now + dt.timedelta(minutes=15)  # type: ignore[arg-type]
+    day_over = dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(11, 50), tzinfo=UTC)
+    assert next_attempt(down, attempts=90, now=day_over, **rule) is None  # type: ignore[arg-type]
