@@ -383,3 +383,25 @@ def test_the_retry_rule_for_each_kind_of_failure() -> None:
     assert next_attempt(down, attempts=40, now=now, **rule) == now + dt.timedelta(minutes=15)  # type: ignore[arg-type]
     day_over = dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time(11, 50), tzinfo=UTC)
     assert next_attempt(down, attempts=90, now=day_over, **rule) is None  # type: ignore[arg-type]
+
+
+async def test_with_oauth_installs_a_refused_workspace_token_means_that_workspace_uninstalled(
+    app: App, listing_path: Path
+) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.slack.installs import OAuthConfig
+    from core.deliver.sender import Progress, Unreachable
+    from core.digest.model import Digest
+
+    with FakeSlack() as slack:
+        adapter = SlackAdapter(core=app.commands, signing_secret=SIGNING, base_url=slack.base_url,
+                               oauth=OAuthConfig("cid", "csecret", app.engine), receive=False)  # fmt: skip
+        assert adapter.installations is not None
+        await adapter.installations.async_save(Installation(app_id="A1", team_id="T2", bot_token="xoxb-T2-gone",
+                                               bot_id="B1", bot_user_id="UBOT", user_id="UINSTALLER"))  # fmt: skip
+        slack.valid_tokens = set()  # the workspace removed the app: its token is revoked
+        with pytest.raises(Unreachable, match="invalid_auth"):
+            await adapter.deliver(SlackAdapter.user_identity("T2", "U7"),
+                                  Digest(day=DAY, user="u", status="quiet"), Progress())  # fmt: skip
+        assert adapter.health.state != "failing"  # one workspace gone is not Slack failing
