@@ -58,6 +58,7 @@ async def run(app: App, *, role: str = "all", stop: asyncio.Event | None = None)
     from core.scoring.llm.lifecycle import warn_about_model
 
     settings = app.settings
+    ours = asyncio.all_tasks()  # the caller's tasks: never cancelled here
     built = services(app, role)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -82,13 +83,13 @@ async def run(app: App, *, role: str = "all", stop: asyncio.Event | None = None)
         _, late = await asyncio.wait({recording}, timeout=STOP_SECONDS)
         for task in late:
             task.cancel()
-        await _end_other_tasks()
+        await _end_tasks_since(ours)
 
 
-async def _end_other_tasks() -> None:
-    """Cancel what is left (a tick in flight, a library's background task), so the loop can
-    close; what does not end within `STOP_SECONDS` is named in the log."""
-    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+async def _end_tasks_since(before: set[asyncio.Task[object]]) -> None:
+    """Cancel what the services left running (a tick in flight, a library's background task),
+    so the loop can close; what does not end within `STOP_SECONDS` is named in the log."""
+    others = [t for t in asyncio.all_tasks() if t not in before and t is not asyncio.current_task()]
     for task in others:
         task.cancel()
     if others:
