@@ -219,6 +219,7 @@ async def test_a_refused_slack_token_marks_the_adapter_failing_until_it_works_ag
     assert report.sent == len(SLACK_USERS) and fakes.sl.health.state == "up"
 
 
+@pytest.mark.slow
 @hypothesis_settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rate=st.floats(0.0, 0.5), seed=st.integers(0, 2**16))
 def test_any_mix_of_429_and_500_keeps_the_invariant(rate: float, seed: int, tmp_path_factory: Any) -> None:
@@ -272,7 +273,7 @@ def blackhole() -> Iterator[str]:
     listener.close()
 
 
-@pytest.mark.parametrize("slack_fault", ["invalid_auth", "hung"])
+@pytest.mark.parametrize("slack_fault", ["invalid_auth", pytest.param("hung", marks=pytest.mark.slow)])
 def test_a_failing_platform_never_stops_the_others_and_sigterm_stops_the_process(
     settings: Settings, listing_path: Path, tmp_path: Path, slack_fault: str, blackhole: str
 ) -> None:
