@@ -308,13 +308,18 @@ def test_a_failing_platform_never_stops_the_others_and_sigterm_stops_the_process
             while not any(m["chat"]["id"] == 101 for m in telegram.accepted):
                 assert time.monotonic() < deadline and process.poll() is None, "Telegram got no digest"
                 time.sleep(0.05)
-            with app.sessions() as session:  # what `paperbot status` shows, from another process
-                lines = "\n".join(service_lines(session))
-            assert "telegram (worker@" in lines and "connected" in lines, lines
-            assert "scheduler (worker@" in lines, lines
-            slack_line = next(line for line in lines.splitlines() if "slack (" in line)
             expected = "invalid_auth" if slack_fault == "invalid_auth" else "starting"
-            assert expected in slack_line, slack_line
+            while True:  # what `paperbot status` shows, from another process (written within 0.5 s)
+                with app.sessions() as session:
+                    lines = "\n".join(service_lines(session))
+                telegram_line = next((line for line in lines.splitlines() if "telegram (" in line), "")
+                slack_line = next((line for line in lines.splitlines() if "slack (" in line), "")
+                if ("connected" in telegram_line and expected in slack_line) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert "telegram (worker@" in lines and "connected" in telegram_line, lines
+            assert "scheduler (worker@" in lines, lines
+            assert expected in slack_line, lines
             sent = time.monotonic()
             process.send_signal(signal.SIGTERM)
             _, err = process.communicate(timeout=15)
