@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
 
     port: int = 8000
+    # `paperbot run`: a service whose start fails or hangs is retried in the background
+    start_timeout_seconds: float = Field(default=30.0, gt=0)
+    start_retry_seconds: float = Field(default=5.0, gt=0)  # doubles each time, up to the max
+    start_retry_max_seconds: float = Field(default=300.0, gt=0)
+    health_refresh_seconds: float = Field(default=15.0, gt=0)
 
     # The daily run (`paperbot run`): ingest after arXiv publishes (US Eastern, Sunday–Thursday),
     # retry until the feed shows the new day, then a delivery tick every minute.

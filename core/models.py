@@ -289,3 +289,13 @@ class Submission:
     day: dt.date
     batch_id: str
     requests: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    """How one adapter or the scheduler of a running process stands, for `paperbot status`."""
+
+    service: str  # telegram | slack | web | scheduler
+    state: str  # starting | up | retrying | failing | stopped
+    detail: str = ""  # the reason, one line, no secret
+    since: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

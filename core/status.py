@@ -3,6 +3,7 @@ is scored, how today's deliveries stand, and the last errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from core.models import DeliveryState
@@ -10,14 +11,49 @@ from core.scoring.criteria import fingerprint
 from core.scoring.daily import active_profiles, distinct_criteria, fresh_papers
 from core.scoring.llm.lifecycle import lifecycle_lines
 from core.scoring.service import ScoringService
-from storage import deliveries, scores
+from storage import deliveries, health, scores
 from storage import papers as paper_store
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
+SHOWN = {"up": "connected", "starting": "starting", "retrying": "retrying", "failing": "failing",
+         "stopped": "stopped"}  # fmt: skip
+STALE = dt.timedelta(minutes=2)  # a running process refreshes its rows every 15 s by default
+
+
+def _ago(delta: dt.timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    return f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
+
+
+def service_lines(session: Session, now: dt.datetime | None = None) -> list[str]:
+    """Each running process's adapters and scheduler as that process last wrote them, with
+    how old the news is: a row not refreshed for a while belongs to a process that died."""
+    now = now or dt.datetime.now(dt.UTC)
+    rows = health.read(session, since=now - dt.timedelta(days=1))
+    if not rows:
+        return ["services: no `paperbot run` has reported in the last day"]
+    lines = ["services (as each running process last reported):"]
+    for process, state, updated in rows:
+        running = "running" if state.service in {"scheduler", "web"} else SHOWN.get(state.state, state.state)
+        shown = running if state.state == "up" else SHOWN.get(state.state, state.state)
+        reason = f": {state.detail}" if state.detail else ""
+        stale = " — no word since, the process may be gone" if (
+            state.state != "stopped" and now - updated > STALE) else ""  # fmt: skip
+        lines.append(
+            f"  {state.service} ({process}): {shown} since {state.since:%Y-%m-%d %H:%M:%S} UTC{reason} "
+            f"(updated {_ago(now - updated)}){stale}"
+        )
+    return lines
+
+
 def status_lines(session: Session, scoring: ScoringService) -> list[str]:
+    return _day_lines(session, scoring) + service_lines(session)
+
+
+def _day_lines(session: Session, scoring: ScoringService) -> list[str]:
     day = paper_store.latest_day(session, announced_only=False)
     if day is None:
         return ["latest announcement: none ingested yet (run `paperbot ingest` or `paperbot run`)"]

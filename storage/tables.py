@@ -200,3 +200,17 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     owner: str = Field(max_length=128)
     expires_at: dt.datetime
+
+
+class ServiceHealth(SQLModel, table=True):
+    """How one adapter or the scheduler of one running process stands, written by that process
+    (on every change and on a heartbeat) so `paperbot status`, another process, can show it."""
+
+    __tablename__ = "service_health"
+
+    process: str = Field(primary_key=True, max_length=128)
+    service: str = Field(primary_key=True, max_length=32)
+    state: str = Field(max_length=16)  # starting | up | retrying | failing | stopped
+    detail: str = Field(default="", max_length=300)
+    since: dt.datetime
+    updated_at: dt.datetime

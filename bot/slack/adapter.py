@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
+from bot.health import Health
 from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
 from bot.slack.modal import CALLBACK_ID
@@ -33,7 +34,7 @@ from bot.slack.render import SlackMessage, digest_messages, escape, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.commands.syntax import SLACK
-from core.deliver.sender import Progress, Unreachable
+from core.deliver.sender import PlatformDown, Progress, Unreachable
 from core.digest.model import Digest
 from core.models import Identity
 
@@ -45,8 +46,11 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
 CHANNEL_INTERVAL = 1.0  # seconds between the messages of one digest (one channel)
 INVALID_BUTTON = "This button is no longer valid."
-GONE = {"account_inactive", "token_revoked", "invalid_auth", "channel_not_found", "is_archived",
-        "user_not_found", "cannot_dm_bot", "not_in_channel"}  # fmt: skip
+GONE = {"account_inactive", "channel_not_found", "is_archived", "user_not_found", "cannot_dm_bot",
+        "not_in_channel"}  # fmt: skip
+# the token itself is refused: in OAuth mode that workspace uninstalled paperbot (its
+# recipients are unreachable); with one configured token, Slack refuses the whole bot
+TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired"}
 
 
 def subject(workspace: str, platform_id: str) -> str:
@@ -101,6 +105,7 @@ class SlackAdapter(HomeAndMessages):
         self.app.view(CALLBACK_ID)(self.on_profile_submitted)
         self.app.error(self.on_error)
         self._app_token = app_token if receive else None
+        self.health = Health("slack")
         self._socket: Any = None
         self._expecting: dict[tuple[str, str], str] = {}  # (team, user) → command a DM answers
         self._sends: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -113,11 +118,28 @@ class SlackAdapter(HomeAndMessages):
                 web.route("GET", REDIRECT_PATH, self._http_redirect)
 
     async def start(self) -> None:
+        """Checks the bot token (one workspace) and opens Socket Mode (with an app token). A
+        refused token raises `PlatformDown` in one line; `paperbot run` reports it and retries,
+        rather than slack_sdk's connect loop retrying forever inside the start."""
+        if self.token and self.installations is None:
+            await self._check(self.client.auth_test(), "bot token")
         if self._app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.app, self._app_token)
+            opened = await self._check(
+                self.client.apps_connections_open(app_token=self._app_token), "app token (Socket Mode)"
+            )
+            self._socket.client.wss_uri = str(opened["url"])
             await self._socket.connect_async()
+
+    @staticmethod
+    async def _check(call: Any, what: str) -> Any:
+        try:
+            return await call
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            raise PlatformDown(f"Slack refused the {what} ({error})") from exc
 
     async def stop(self) -> None:
         if self._socket is not None:
@@ -267,9 +289,14 @@ class SlackAdapter(HomeAndMessages):
         try:
             await self.post_digest(client, identity, digest, progress)
         except SlackApiError as exc:
-            if exc.response.get("error") in GONE:
-                raise Unreachable(f"Slack: {exc.response.get('error')}") from exc
+            error = exc.response.get("error")
+            if error in GONE or (error in TOKEN_REFUSED and self.installations is not None):
+                raise Unreachable(f"Slack: {error}") from exc
+            if error in TOKEN_REFUSED:  # one configured token: the bot is down, not the user
+                self.health.failing(f"Slack refused the bot token ({error})")
+                raise PlatformDown(f"Slack refused the bot token ({error})") from exc
             raise
+        self.health.recovered()
 
     # --- votes ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ profile), button presses become ratings. Outgoing: replies and digests as HTML m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -15,7 +16,7 @@ from html import escape
 from aiohttp import web
 from telegram import BotCommand, ForceReply, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -27,12 +28,13 @@ from telegram.ext import (
 )
 
 from bot.buttons import ButtonSigner, button_secret
+from bot.health import Health
 from bot.telegram.pacing import PacedRateLimiter, PacedRequest, Pacer
 from bot.telegram.render import digest_messages, with_vote
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.commands.registry import COMMANDS
-from core.deliver.sender import Progress, Unreachable
+from core.deliver.sender import PlatformDown, Progress, Unreachable
 from core.digest.model import Digest
 from core.models import Identity
 
@@ -42,6 +44,7 @@ NETWORK_RETRIES = 3
 NETWORK_BACKOFF = 1.0
 WEBHOOK_PATH = "/telegram"
 MAX_EXPECTING = 10_000  # open questions (a /start waiting for topics) kept in memory
+READY_WAIT = 10.0  # a delivery right after start-up waits this long for the bot to be ready
 
 
 class TelegramAdapter:
@@ -90,11 +93,18 @@ class TelegramAdapter:
         # conversations in progress: (chat, user) → the command their next plain message completes
         self._expecting: dict[tuple[int, int], str] = {}
         self.app.add_error_handler(self.on_error)
+        self.health = Health("telegram")
+        self._ready = asyncio.Event()  # the token was accepted: deliveries may go out
 
     async def start(self) -> None:
         """Start by hand (not run_polling) so the scheduler and Slack share the loop. Without
-        `receive` the bot only sends (the worker when another process takes the webhook)."""
-        await self.app.initialize()
+        `receive` the bot only sends (the worker when another process takes the webhook).
+        A rejected token raises here; `paperbot run` reports it and tries again later."""
+        try:
+            await self.app.initialize()
+        except InvalidToken as exc:
+            raise PlatformDown("Telegram rejected the bot token (Unauthorized)") from exc
+        self._ready.set()
         if not self._receive:
             return
         await self.app.bot.set_my_commands(
@@ -122,6 +132,7 @@ class TelegramAdapter:
         return web.Response()
 
     async def stop(self) -> None:
+        self._ready.clear()
         if self.app.updater and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -194,8 +205,18 @@ class TelegramAdapter:
         return [int(m) for m in progress.done]
 
     async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None:
-        """For the delivery worker: resumes after the messages in `progress`."""
-        await self._send(int(identity.platform_id), digest, progress)
+        """For the delivery worker: resumes after the messages in `progress`. A bot that is not
+        started or whose token is refused raises `PlatformDown`: retried, no profile marked."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), READY_WAIT)
+        if not self._ready.is_set():
+            raise PlatformDown("Telegram is not connected (its start is being retried)")
+        try:
+            await self._send(int(identity.platform_id), digest, progress)
+        except InvalidToken as exc:
+            self.health.failing("Telegram rejected the bot token (Unauthorized)")
+            raise PlatformDown("Telegram rejected the bot token (Unauthorized)") from exc
+        self.health.recovered()
 
     async def _send(
         self, chat_id: int, digest: Digest, progress: Progress, votes: dict[str, int] | None = None

@@ -11,6 +11,12 @@ from core.digest.model import Digest
 from core.models import Identity
 
 
+class PlatformDown(Exception):
+    """The platform refuses this process, not the recipient (a rejected or revoked token in
+    single-workspace mode, a bot that has not started): retried through the day, never final
+    by attempt count, and no profile is marked (see core/deliver/retry.py)."""
+
+
 class Unreachable(Exception):
     """The platform refuses this recipient for good (blocked the bot, left, uninstalled).
 

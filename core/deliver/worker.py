@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from core.accounts import set_reachable
 from core.deliver import resume
 from core.deliver.due import is_due
+from core.deliver.retry import next_attempt
 from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
@@ -262,8 +263,11 @@ class DeliveryWorker:
     async def _failed(self, job: Job, exc: Exception) -> str:
         claim = job.claim
         unreachable = isinstance(exc, Unreachable)
-        final = unreachable or claim.attempts >= self.max_attempts
-        retry_at = None if final else self.clock() + self.retry_after * 2 ** (claim.attempts - 1)
+        retry_at = next_attempt(
+            exc, attempts=claim.attempts, max_attempts=self.max_attempts, backoff=self.retry_after,
+            day=claim.day, now=self.clock(),
+        )  # fmt: skip
+        final = retry_at is None
         reason = f"{type(exc).__name__}: {exc}"
         who = f"{job.identity.platform}/{job.identity.platform_id}"
         note = ", final" if final else ""

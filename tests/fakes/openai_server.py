@@ -23,6 +23,7 @@ import base64
 import hashlib
 import json
 import math
+import random
 import re
 import threading
 import time
@@ -115,6 +116,8 @@ class FakeOpenAI(LoopbackServer):
     gone: set[str] = field(default_factory=lambda: {"gpt-4.1-nano"})
     models_endpoint: bool = True
     model_lookups: list[str] = field(default_factory=list)
+    garbage_rate: float = 0.0  # this share of unscripted answers is one of GARBAGE (faults, bench)
+    rng: random.Random = field(default_factory=lambda: random.Random(3))
 
     def __post_init__(self) -> None:
         self._serve()
@@ -130,7 +133,10 @@ class FakeOpenAI(LoopbackServer):
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         """One chat completion: (status, headers, JSON payload, or bytes sent as HTML)."""
         with self.lock:
-            step = self.script.pop(0) if self.script else self.mode
+            scripted = bool(self.script)
+            step = self.script.pop(0) if scripted else self.mode
+            if not scripted and self.garbage_rate and self.rng.random() < self.garbage_rate:
+                step = self.rng.choice(GARBAGE)
             record: dict[str, Any] = {"body": body, "step": step}
             self.requests.append(record)
         if isinstance(step, tuple):

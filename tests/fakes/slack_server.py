@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -120,6 +121,9 @@ class FakeSlack(LoopbackServer):
         self.oauth_teams: dict[str, str] = {}  # code → team id granted by oauth.v2.access
         self.gone: dict[str, str] = {}  # channel or user id → the error Slack answers for it
         self.socket_url = ""  # what apps.connections.open hands out (see slack_socket.py)
+        self.valid_tokens: set[str] | None = None  # set: any other bot token gets invalid_auth
+        self.chaos = 0.0  # this share of calls is answered 429 or 500 at random (faults, bench)
+        self.rng = random.Random(7)
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._serve()
@@ -156,6 +160,20 @@ class FakeSlack(LoopbackServer):
             with self._lock:
                 self.rejected.append((method, "ratelimited"))
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        if self.chaos and method in {"chat.postMessage", "conversations.open"}:
+            with self._lock:
+                roll = self.rng.random()
+            if roll < self.chaos:
+                status = 429 if roll < self.chaos / 2 else 500
+                with self._lock:
+                    self.rejected.append((method, f"chaos {status}"))
+                return status, {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}, (
+                    {"Retry-After": "1"} if status == 429 else {})  # fmt: skip
+        unchecked = {"apps.connections.open", "oauth.v2.access"}
+        if self.valid_tokens is not None and method not in unchecked and token not in self.valid_tokens:
+            with self._lock:
+                self.rejected.append((method, "invalid_auth"))
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
         with self._lock:
             self.calls.append(Call(method, token, args))
         target = args.get("channel") or args.get("users")

@@ -12,6 +12,7 @@ import email.parser
 import email.policy
 import html
 import json
+import random
 import re
 import threading
 import time
@@ -89,6 +90,8 @@ class FakeTelegram(LoopbackServer):
     accepted: list[dict[str, Any]] = field(default_factory=list)  # messages delivered
     overall_limit: int | None = None  # messages per any 1-second window, as Telegram enforces
     hold_after: int | None = None  # after this many accepted messages, sends hang unprocessed
+    chaos: float = 0.0  # this share of sends is answered 429 or 500 at random (faults, bench)
+    rng: random.Random = field(default_factory=lambda: random.Random(5))
     released: threading.Event = field(default_factory=threading.Event)
     _recent: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -180,6 +183,12 @@ class FakeTelegram(LoopbackServer):
                     method, 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
                 )
             self._recent.append(now)
+        if self.chaos and (roll := self.rng.random()) < self.chaos:
+            if roll < self.chaos / 2:
+                return self._fail(
+                    method, 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
+                )
+            return self._fail(method, 500, "Internal Server Error")
         if self.flood:
             wait = self.flood.pop(0)
             return self._fail(
