@@ -21,7 +21,7 @@ from core.errors import InputError
 from tests.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("sklearn", "matplotlib", "openai", "scipy")
+HEAVY = ("sklearn", "matplotlib", "openai", "scipy", "alembic")  # alembic: the schema is current
 RUN_MAIN = "import sys; from bot.cli import main; code = main(sys.argv[1:]); "
 
 
@@ -55,7 +55,8 @@ def alice(env: Settings, capsys: pytest.CaptureFixture[str], listing_path: Path)
     ids=["help", "status", "user-add", "rate"],
 )
 def test_light_commands_do_not_load_heavy_libraries(alice: None, argv: list[str]) -> None:
-    """Start-up under a second needs scikit-learn, scipy, matplotlib and openai left unloaded."""
+    """Start-up under a second needs scikit-learn, scipy, matplotlib, openai and (with the schema
+    up to date) Alembic and its scripts left unloaded."""
     code = RUN_MAIN + f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules)); sys.exit(code)"
     done = _python(code, *argv)
     assert done.returncode == 0, done.stderr[-500:]

@@ -92,3 +92,10 @@ def test_engine_creates_the_database_folder(tmp_path) -> None:  # type: ignore[n
     migrate.upgrade(engine)
     assert (tmp_path / "a" / "b" / "paperbot.db").exists()
     engine.dispose()
+
+
+def test_the_head_named_by_the_files_is_alembics_head(app: App) -> None:
+    """Every command recognises an up-to-date schema from the file names alone; that shortcut
+    must say what Alembic says, and an up-to-date database must not be touched."""
+    assert migrate.named_head() == migrate.head_revision() == migrate.current_revision(app.engine)
+    assert migrate.upgrade(app.engine) is False
