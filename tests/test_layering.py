@@ -185,3 +185,12 @@ def test_the_rules_see_what_they_check(tmp_path: Path) -> None:
         ("storage.tables", False),
     }
     assert all(path in CORE + STORAGE + ADAPTERS for path, _ in [(p, r) for r, p in KNOWN])
+
+
+MAX_LINES = 320  # "no module over ~300 lines": past this a module has more than one job
+
+
+@pytest.mark.parametrize("path", _files("core/**/*.py") + _files("bot/**/*.py") + STORAGE)
+def test_no_module_outgrows_one_job(path: str) -> None:
+    lines = (ROOT / path).read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_LINES, f"{path} has {lines} lines: split it"

@@ -30,12 +30,12 @@ from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
 from bot.slack.modal import CALLBACK_ID
 from bot.slack.proxy import proxy_for
-from bot.slack.render import SlackMessage, digest_messages, escape, with_vote
+from bot.slack.render import escape, with_vote
+from bot.slack.send import SENDS_PER_WORKSPACE, DigestPoster, subject
 from bot.web import WebServer
 from core.commands.core import Caller, CommandCore, Reply
 from core.commands.syntax import SLACK
-from core.deliver.sender import PlatformDown, Progress, Unreachable
-from core.digest.model import Digest
+from core.deliver.sender import PlatformDown
 from core.models import Identity
 
 log = logging.getLogger(__name__)
@@ -43,22 +43,10 @@ SCOPES = ["commands", "chat:write", "im:write", "im:history", "files:write", "us
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-SENDS_PER_WORKSPACE = 4  # concurrent posts per workspace; 429s are retried by the client
-CHANNEL_INTERVAL = 1.0  # seconds between the messages of one digest (one channel)
 INVALID_BUTTON = "This button is no longer valid."
-GONE = {"account_inactive", "channel_not_found", "is_archived", "user_not_found", "cannot_dm_bot",
-        "not_in_channel"}  # fmt: skip
-# the token itself is refused: in OAuth mode that workspace uninstalled paperbot (its
-# recipients are unreachable); with one configured token, Slack refuses the whole bot
-TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired"}
 
 
-def subject(workspace: str, platform_id: str) -> str:
-    """What a vote button is bound to: the workspace and the profile it was sent to."""
-    return f"{workspace}:{platform_id}"
-
-
-class SlackAdapter(HomeAndMessages):
+class SlackAdapter(DigestPoster, HomeAndMessages):
     def __init__(
         self,
         *,
@@ -231,72 +219,6 @@ class SlackAdapter(HomeAndMessages):
                                          initial_comment=escape(reply.text[:1000]))  # fmt: skip
             return
         await respond(text=escape(reply.text[:3000]), response_type="ephemeral")
-
-    # --- digests ----------------------------------------------------------------------------
-
-    async def _destination(self, client: AsyncWebClient, identity: Identity) -> str:
-        if identity.kind == "user":
-            opened = await client.conversations_open(users=identity.platform_id)
-            return str(opened["channel"]["id"])
-        return identity.platform_id
-
-    async def post_digest(
-        self, client: AsyncWebClient, identity: Identity, digest: Digest, progress: Progress | None = None
-    ) -> list[str]:
-        """Post a digest: the first message carries the top papers, the rest go in its thread.
-        Message ids are 'channel:ts'; a resumed delivery continues after `progress.done`."""
-        progress = progress or Progress()
-        bound = subject(identity.workspace, identity.platform_id)
-        messages = digest_messages(digest, signer=self.signer, subject=bound)
-        async with self._sends[identity.workspace]:
-            if progress.done:
-                channel, thread = progress.done[0].split(":", 1)
-            else:
-                channel, thread = await self._destination(client, identity), None
-            for n, message in enumerate(messages[progress.skip :]):
-                if n:  # Slack allows about one message per second per channel
-                    await asyncio.sleep(CHANNEL_INTERVAL)
-                posted = await self._post(client, channel, message, thread)
-                thread = thread or posted
-                await progress.accepted(f"{channel}:{posted}", self._papers(bound, message))
-        return progress.done
-
-    def _papers(self, bound: str, message: SlackMessage) -> list[str]:
-        """The papers a message carries, read back from its signed vote buttons."""
-        actions = (b for b in message.blocks if b.get("type") == "actions")
-        values = (e.get("value") for b in actions for e in b.get("elements", []))
-        found = (self.signer.verify(bound, v) for v in values if isinstance(v, str))
-        return list(dict.fromkeys(vote.paper_id for vote in found if vote is not None))
-
-    @staticmethod
-    async def _post(client: AsyncWebClient, channel: str, message: SlackMessage, thread: str | None) -> str:
-        response = await client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread,
-            unfurl_links=False, unfurl_media=False,
-        )  # fmt: skip
-        return str(response["ts"])
-
-    async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None:
-        """For the delivery worker: a digest to a profile of any installed workspace."""
-        client = self.client  # one workspace: the configured token
-        if self.installations is not None:  # many: that workspace's installed bot token
-            bot = await self.installations.async_find_bot(enterprise_id=None, team_id=identity.workspace)
-            if bot is None:
-                raise Unreachable(f"paperbot is not installed in Slack workspace {identity.workspace}")
-            client = AsyncWebClient(token=bot.bot_token, base_url=self.client.base_url,
-                                    retry_handlers=self.client.retry_handlers)  # fmt: skip
-            client.proxy = self.client.proxy
-        try:
-            await self.post_digest(client, identity, digest, progress)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error in GONE or (error in TOKEN_REFUSED and self.installations is not None):
-                raise Unreachable(f"Slack: {error}") from exc
-            if error in TOKEN_REFUSED:  # one configured token: the bot is down, not the user
-                self.health.failing(f"Slack refused the bot token ({error})")
-                raise PlatformDown(f"Slack refused the bot token ({error})") from exc
-            raise
-        self.health.recovered()
 
     # --- votes ------------------------------------------------------------------------------
 
