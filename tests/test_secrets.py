@@ -64,7 +64,7 @@ def test_a_rejected_token_is_not_echoed(env: Settings, telegram: FakeTelegram) -
     wrong = "7123456789:AAHwrongwrongwrongwrongwrongwrong0000"
     process = _paperbot(env, wrong, telegram.base_url, "run", "--role", "worker")
     deadline = time.monotonic() + 60  # the refused start is reported, then retried in the background
-    while not telegram.sent("getMe") and time.monotonic() < deadline and process.poll() is None:
+    while not telegram.unauthorized and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.1)
     time.sleep(1.0)
     process.send_signal(signal.SIGTERM)

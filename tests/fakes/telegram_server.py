@@ -87,6 +87,7 @@ class FakeTelegram(LoopbackServer):
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    unauthorized: list[str] = field(default_factory=list)  # methods called with a wrong token
     accepted: list[dict[str, Any]] = field(default_factory=list)  # messages delivered
     overall_limit: int | None = None  # messages per any 1-second window, as Telegram enforces
     hold_after: int | None = None  # after this many accepted messages, sends hang unprocessed
@@ -241,6 +242,7 @@ class FakeTelegram(LoopbackServer):
                 raw = self.body()
                 token, _, method = self.path.removeprefix("/bot").partition("/")
                 if token != fake.token:
+                    fake.unauthorized.append(method)
                     status, payload = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
                 elif (
                     method == "sendMessage"
