@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +20,10 @@ from bot.compose import App, build_app
 from bot.settings import Settings
 from tests import pg
 from tests.fakes.arxiv_server import FakeArxiv
+from tests.fakes.telegram_server import FakeTelegram
+
+if TYPE_CHECKING:
+    from bot.telegram.adapter import TelegramAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DAY = dt.date(2025, 6, 3)
@@ -96,3 +100,22 @@ def _no_proxy_from_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.lower() in {"https_proxy", "http_proxy", "all_proxy", "no_proxy"}:
             monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A loopback Bot API; a test module may override it (e.g. with a rate limit)."""
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def telegram(app: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
+    """The Telegram adapter as the delivery worker uses it: sending only, no polling."""
+    from bot.telegram.adapter import TelegramAdapter
+
+    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
+                              receive=False)  # fmt: skip
+    await adapter.start()
+    yield adapter
+    await adapter.stop()

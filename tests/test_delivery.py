@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -64,27 +63,12 @@ def test_due_in_the_users_own_time_zone(
     assert due_at(view(zone, time), day) == expected_utc.replace(tzinfo=UTC)
 
 
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = at(0)
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-@pytest.fixture
-async def telegram(app: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
-    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
-                              receive=False)  # fmt: skip
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 @pytest.fixture

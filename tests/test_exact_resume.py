@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +33,6 @@ CALLER = Caller(Identity(platform="telegram", platform_id=str(CHAT), display_nam
 
 class Killed(BaseException):
     """The worker process dying: no handler runs, nothing more is written."""
-
-
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def telegram(app: App, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
-    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
-                              receive=False)  # fmt: skip
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 def command(app: App, text: str) -> None:

@@ -4,7 +4,7 @@ stored paper carries (papers stored before ingest validated them included)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -34,12 +34,6 @@ HOSTILE = [
         categories=CS,
     ),
 ]
-
-
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
 
 
 @pytest.fixture
