@@ -14,10 +14,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-def console_identity(name: str) -> Identity:
-    return Identity.console(name)
-
-
 def check_name(name: str) -> str:
     clean = name.strip()
     if not clean or len(clean) > 64 or any(c.isspace() for c in clean):
@@ -36,7 +32,7 @@ def add_local_user(
     min_novelty: int | None = None,
 ) -> tuple[Profile, bool]:
     """Create a console user, or replace the topics and given options of an existing one."""
-    identity = console_identity(check_name(name))
+    identity = Identity.console(check_name(name))
     if not criteria.strip():
         raise InputError("the topics file is empty")
     if len(criteria) > validate.MAX_CRITERIA:
@@ -66,7 +62,7 @@ def add_local_user(
 
 
 def local_profile(session: Session, name: str) -> Profile:
-    profile = profiles.find(session, console_identity(name))
+    profile = profiles.find(session, Identity.console(name))
     if profile is None:
         raise NotFoundError(
             f"unknown user {name!r}; create it with `paperbot user add {name} --topics-file PATH`"
