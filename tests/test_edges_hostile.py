@@ -19,7 +19,7 @@ from bot.web import WebServer
 from storage.tables import Profile
 from tests.fakes.telegram_server import FakeTelegram
 from tests.test_slack import Slack, fake_slack, slack  # noqa: F401  (fixtures)
-from tests.test_telegram import ALICE, bot, fake_telegram, message_update, say  # noqa: F401  (fixtures)
+from tests.test_telegram import ALICE, bot, message_update, say  # noqa: F401  (fixtures)
 
 
 def _post(port: int, body: bytes, secret: str) -> int:
@@ -38,7 +38,7 @@ def _post(port: int, body: bytes, secret: str) -> int:
 
 async def test_telegram_webhook_answers_4xx_to_bodies_that_are_not_updates(
     app: App,
-    fake_telegram: FakeTelegram,  # noqa: F811
+    fake_telegram: FakeTelegram,
 ) -> None:
     web = WebServer(port=0, host="127.0.0.1")
     adapter = TelegramAdapter(
@@ -59,7 +59,7 @@ async def test_telegram_webhook_answers_4xx_to_bodies_that_are_not_updates(
 
 async def test_an_edited_message_does_not_run_its_command_again(
     bot: TelegramAdapter,  # noqa: F811
-    fake_telegram: FakeTelegram,  # noqa: F811
+    fake_telegram: FakeTelegram,
     app: App,
 ) -> None:
     await say(bot, fake_telegram, ALICE, "/start")

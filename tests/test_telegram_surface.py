@@ -12,7 +12,6 @@ from tests import test_telegram as base
 from tests.fakes.telegram_server import FakeTelegram
 from tests.test_telegram import ADMIN, ALICE, GROUP, MEMBER, button_update, digest_markup, say, send
 
-fake_telegram = base.fake_telegram  # the fixtures of the adapter's own tests
 bot = base.bot
 
 
