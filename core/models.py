@@ -63,6 +63,13 @@ class Reason(StrEnum):
     EXPLORE = "explore"  # just outside the learned focus, so ratings can teach both ways
 
 
+class Cadence(StrEnum):
+    """How often a profile gets a digest: every announcement day, or once a week (`weekday`)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 class Kind(StrEnum):
     """What a profile is on its platform: a person, a group chat or a channel."""
 
@@ -226,6 +233,8 @@ class Profile:
     timezone: str = "UTC"
     delivery_time: str = "08:00"
     paused: bool = False
+    cadence: str = Cadence.DAILY
+    weekday: int | None = None  # weekly digests: 0 = Monday … 6 = Sunday, on the profile's clock
     active: bool = True  # False once the platform says the recipient is gone (blocked the bot)
     owner_id: str | None = None  # who subscribed a group or channel (may edit it without admin rights)
     identity: Identity | None = None  # None only for profiles that were never stored

@@ -20,7 +20,7 @@ __all__ = ["Identity", "active", "create", "find", "get", "identity_of", "save",
 # what a command may change; the identity columns (platform, ids, kind) are fixed at creation
 _SETTINGS = (
     "criteria", "keywords_require", "keywords_exclude", "authors", "categories", "top_n",
-    "min_relevance", "min_novelty", "timezone", "delivery_time", "paused", "active", "owner_id",
+    "min_relevance", "min_novelty", "timezone", "delivery_time", "paused", "cadence", "weekday", "active", "owner_id",
 )  # fmt: skip
 _LISTS = {"keywords_require", "keywords_exclude", "authors", "categories"}
 
@@ -94,7 +94,8 @@ def to_profile(row: ProfileRow) -> Profile:
         keywords_require=list(row.keywords_require), keywords_exclude=list(row.keywords_exclude),
         authors=list(row.authors), categories=list(row.categories), top_n=row.top_n,
         min_relevance=row.min_relevance, min_novelty=row.min_novelty, timezone=row.timezone,
-        delivery_time=row.delivery_time, paused=row.paused, active=row.active, owner_id=row.owner_id,
+        delivery_time=row.delivery_time, paused=row.paused, cadence=row.cadence, weekday=row.weekday,
+        active=row.active, owner_id=row.owner_id,
         identity=Identity(
             platform=row.platform, platform_id=row.platform_id, workspace=row.workspace,
             display_name=row.display_name, kind=row.kind,

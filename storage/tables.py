@@ -86,6 +86,8 @@ class Profile(SQLModel, table=True):
     timezone: str = _PROFILE["timezone"]
     delivery_time: str = _PROFILE["delivery_time"]
     paused: bool = _PROFILE["paused"]
+    cadence: str = Field(default=_PROFILE["cadence"], max_length=8)  # core.models.Cadence
+    weekday: int | None = _PROFILE["weekday"]
     active: bool = _PROFILE["active"]
     created_at: dt.datetime = Field(default_factory=_now)
     updated_at: dt.datetime = Field(default_factory=_now)

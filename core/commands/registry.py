@@ -25,6 +25,7 @@ COMMANDS: dict[str, Command] = {
     "/threshold": Command(settings.threshold, "threshold <relevance> <novelty>", "minimum scores, 1 to 10"),
     "/time": Command(settings.time, "time HH:MM", "when your digest arrives"),
     "/tz": Command(settings.tz, "tz <Area/City>", "your time zone"),
+    "/cadence": Command(settings.cadence, "cadence daily | weekly <weekday>", "daily or weekly digests"),
     "/digest": Command(reading.digest, "digest [YYYY-MM-DD]", "the digest of a day"),
     "/pause": Command(settings.pause, "pause", "stop daily digests"),
     "/resume": Command(settings.resume, "resume", "start them again"),

@@ -6,6 +6,7 @@ from core.commands import validate
 from core.commands.core import Context, Reply
 from core.commands.syntax import cmd
 from core.errors import InputError
+from core.models import Cadence, Profile
 from storage import profiles
 
 
@@ -184,3 +185,47 @@ def resume(ctx: Context, _args: str) -> Reply:
     profile.paused = False
     profiles.save(ctx.session, profile)
     return Reply("Digests resumed.")
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_cadence(args: str) -> tuple[str, int | None]:
+    """`daily` or `weekly <weekday>` (full or three-letter English names, any case)."""
+    words = args.lower().split()
+    if words == ["daily"]:
+        return Cadence.DAILY, None
+    if not words or words[0] != "weekly" or len(words) > 2:
+        raise InputError(f"Use {cmd('cadence daily')} or {cmd('cadence weekly <weekday>')}.")
+    if len(words) == 1:
+        raise InputError(f"Which weekday? For example {cmd('cadence weekly monday')}.")
+    day = words[1]
+    for number, name in enumerate(WEEKDAYS):
+        if day in (name, name[:3]):
+            return Cadence.WEEKLY, number
+    raise InputError(f"{words[1][:20]!r} is not a weekday; use monday … sunday or mon … sun.")
+
+
+def describe_cadence(profile: Profile) -> str:
+    """The profile's pace in words, for the command's answers and the settings pages."""
+    if profile.cadence == Cadence.WEEKLY and profile.weekday is not None:
+        return f"weekly on {WEEKDAYS[profile.weekday].capitalize()}s"
+    return "daily"
+
+
+def cadence(ctx: Context, args: str) -> Reply:
+    if not args.strip():
+        p = ctx.require_profile()
+        return Reply(f"Your digest comes {describe_cadence(p)}, at {p.delivery_time} ({p.timezone}).")
+    pace, weekday = parse_cadence(args)
+    profile = ctx.editable_profile()
+    profile.cadence, profile.weekday = pace, weekday
+    profiles.save(ctx.session, profile)
+    if pace == Cadence.WEEKLY:
+        return Reply(
+            f"Your digest now comes {describe_cadence(profile)} at {profile.delivery_time} "
+            f"({profile.timezone}): the week's best papers, with the same thresholds and top-N."
+        )
+    return Reply(
+        f"Your digest now comes every announcement day at {profile.delivery_time} ({profile.timezone})."
+    )
