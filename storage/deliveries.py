@@ -193,6 +193,22 @@ def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[
     return {paper_id for ids in session.exec(query) for paper_id in ids}
 
 
+def history_before(session: Session, *, profile_id: int, day: dt.date) -> tuple[set[str], dt.date | None]:
+    """Papers this profile received in digests of earlier days, and the day of its last
+    digest before `day` (None: never), in one read: a digest covers the days since then."""
+    query = select(col(Delivery.digest_date), Delivery.paper_ids).where(
+        Delivery.profile_id == profile_id,
+        Delivery.digest_date < day,
+        Delivery.state == DeliveryState.SENT,
+    )
+    seen: set[str] = set()
+    last: dt.date | None = None
+    for digest_date, ids in session.exec(query):
+        seen.update(ids)
+        last = digest_date if last is None or digest_date > last else last
+    return seen, last
+
+
 def shown_per_day(session: Session, *, profile_id: int, since: dt.date) -> dict[dt.date, int]:
     """Papers delivered, counted on the day each digest was sent."""
     query = select(Delivery.sent_at, Delivery.paper_ids).where(

@@ -138,6 +138,20 @@ def day_info(session: Session, day: dt.date) -> DayInfo | None:
     )
 
 
+def announced_days(session: Session, *, first: dt.date, last: dt.date) -> list[DayInfo]:
+    """The announcement days from `first` to `last` (quiet days left out), oldest first."""
+    query = (
+        select(AnnouncementDay)
+        .where(AnnouncementDay.day >= first, AnnouncementDay.day <= last)
+        .where(AnnouncementDay.status == DayStatus.ANNOUNCED.value)
+        .order_by(col(AnnouncementDay.day))
+    )
+    return [
+        DayInfo(day=r.day, status=DayStatus(r.status), entries=r.entries, ingested_at=r.ingested_at)
+        for r in session.exec(query)
+    ]
+
+
 def latest_day(session: Session, *, announced_only: bool = True) -> dt.date | None:
     query = select(col(AnnouncementDay.day)).order_by(col(AnnouncementDay.day).desc()).limit(1)
     if announced_only:

@@ -20,7 +20,8 @@ __all__ = ["Identity", "active", "create", "find", "get", "identity_of", "save",
 # what a command may change; the identity columns (platform, ids, kind) are fixed at creation
 _SETTINGS = (
     "criteria", "keywords_require", "keywords_exclude", "authors", "categories", "top_n",
-    "min_relevance", "min_novelty", "timezone", "delivery_time", "paused", "cadence", "weekday", "active", "owner_id",
+    "min_relevance", "min_novelty", "timezone", "delivery_time", "paused", "cadence", "weekday", "active",
+    "owner_id",
 )  # fmt: skip
 _LISTS = {"keywords_require", "keywords_exclude", "authors", "categories"}
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from core.models import Profile
+from core.models import Cadence, Profile
 
 ARXIV_ZONE = ZoneInfo("America/New_York")
 PUBLICATION_TIME = dt.time(20, 0)
@@ -43,7 +43,19 @@ def published_at(day: dt.date) -> dt.datetime:
 
 
 def due_at(profile: Profile, day: dt.date) -> dt.datetime:
-    return next_delivery(profile, published_at(day))
+    moment = next_delivery(profile, published_at(day))
+    if profile.cadence == Cadence.WEEKLY and profile.weekday is not None:
+        return _on_weekday(profile, moment, profile.weekday)
+    return moment
+
+
+def _on_weekday(profile: Profile, moment: dt.datetime, weekday: int) -> dt.datetime:
+    """A weekly reader's first delivery moment on their weekday, at or after `moment` (which
+    shows their delivery time): a day is due then only if it is still the latest by then."""
+    zone = ZoneInfo(profile.timezone)
+    local = moment.astimezone(zone)
+    date = local.date() + dt.timedelta(days=(weekday - local.weekday()) % 7)
+    return dt.datetime.combine(date, local.time().replace(tzinfo=None), tzinfo=zone).astimezone(dt.UTC)
 
 
 def is_due(profile: Profile, day: dt.date, now: dt.datetime) -> bool:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.digest.model import Digest, Entry, Totals
+from core.digest.model import Digest, Entry, Span, Totals
 from core.digest.select import author_matches, keyword_matches, select
+from core.digest.span import MAX_ANNOUNCEMENTS, Part, covered, join, keep_first
 from core.digest.topics import in_groups
 from core.errors import NotFoundError
 from core.learning.learner import Learner
@@ -59,11 +60,26 @@ class Inputs:
     authored: np.ndarray  # per paper of the day: written by an author the profile follows
     scored: ScoredBatch
     adjustment: Adjustment | None = None  # what the profile's ratings add; None without ratings
+    span: Span | None = None  # the days covered, when more than `day` alone
+
+
+@dataclass
+class SpanData(DayData):
+    """Several days' papers as one: keyword look-ups come from each day's own (cached) data."""
+
+    parts: list[tuple[DayData, np.ndarray]] = field(default_factory=list)  # a day, the papers kept
+
+    def mentions(self, keyword: str) -> np.ndarray:
+        return np.concatenate([data.mentions(keyword)[keep] for data, keep in self.parts])
 
 
 class DigestBuilder:
     def __init__(
-        self, *, scoring: ScoringService, learner: Learner | None = None, cached_days: int = 3
+        self,
+        *,
+        scoring: ScoringService,
+        learner: Learner | None = None,
+        cached_days: int = MAX_ANNOUNCEMENTS + 1,
     ) -> None:
         self.scoring = scoring
         self.learner = learner
@@ -79,7 +95,7 @@ class DigestBuilder:
             )
         if info.status == DayStatus.QUIET:
             return Digest(day=day, user=profile.name, status=DigestStatus.QUIET, scorer=self.scoring.label)
-        inputs = self._load(session, profile, day, info.ingested_at)
+        inputs = self._load(session, profile, day, info.ingested_at, single=ranked_all)
         return self._rank(profile, day, inputs, ranked_all=ranked_all)
 
     def build_and_record(self, session: Session, profile: Profile, day: dt.date) -> Digest:
@@ -116,21 +132,48 @@ class DigestBuilder:
             scorer=_scorer_label(self.scoring.label, entries), usage=inputs.scored.usage, entries=entries,
         )  # fmt: skip
 
-    def _load(self, session: Session, profile: Profile, day: dt.date, version: dt.datetime | None) -> Inputs:
-        """Every read a digest needs (and the scoring of papers not yet cached), in one place."""
-        data = self._day(session, day, version)
-        seen = deliveries.delivered_before(session, profile_id=profile.id, day=day)
-        authored = np.zeros(len(data.papers), dtype=bool)
-        if profile.authors:  # matched once here; the selection pins the same papers
-            authored[:] = [author_matches(profile.authors, p.authors) for p in data.papers]
-        followed = [data.papers[i].id for i in np.flatnonzero(authored)]
-        scored = self.scoring.scores_for(
-            session, data.papers, profile.as_criteria, day=day, profile_id=profile.id, always=followed
-        )
+    def _load(
+        self,
+        session: Session,
+        profile: Profile,
+        day: dt.date,
+        version: dt.datetime | None,
+        *,
+        single: bool = False,
+    ) -> Inputs:
+        """Every read a digest needs (and the scoring of papers not yet cached), in one place;
+        the papers of every day the digest covers (`single`: of `day` alone)."""
+        seen, last = deliveries.history_before(session, profile_id=profile.id, day=day)
+        days, span = ([], None) if single else covered(
+            profile, day, last, lambda first: paper_store.announced_days(session, first=first, last=day)
+        )  # fmt: skip
+        covering = [(i.day, i.ingested_at) for i in reversed(days)] or [(day, version)]  # newest first
+        datas = [self._day(session, d, v) for d, v in covering]
+        kept = keep_first([d.papers for d in datas])
+        parts: list[Part] = []
+        for (covered_day, _), data, keep in zip(covering, datas, kept, strict=True):
+            authored = np.zeros(len(data.papers), dtype=bool)
+            if profile.authors:  # matched once here; the selection pins the same papers
+                authored[:] = [author_matches(profile.authors, p.authors) for p in data.papers]
+            followed = [data.papers[i].id for i in np.flatnonzero(authored)]
+            scored = self.scoring.scores_for(
+                session, data.papers, profile.as_criteria, day=covered_day, profile_id=profile.id,
+                always=followed,
+            )  # fmt: skip
+            parts.append(Part(data.papers, scored, keep, authored=authored))
+        if len(parts) == 1 and span is None:
+            data, scored, authored = datas[0], parts[0].scored, parts[0].authored
+        else:
+            joined = join(parts)
+            data = SpanData(papers=joined.papers, listed=[p for d in datas for p in d.listed],
+                            parts=list(zip(datas, kept, strict=True)))  # fmt: skip
+            scored, authored = joined.scored, np.concatenate([p.authored[p.keep] for p in parts])
         adjustment = None
         if self.learner is not None:
             adjustment = self.learner.adjustment(session, profile.id, data.papers, day, seen)
-        return Inputs(data=data, seen=seen, authored=authored, scored=scored, adjustment=adjustment)
+        return Inputs(
+            data=data, seen=seen, authored=authored, scored=scored, adjustment=adjustment, span=span
+        )
 
     def _rank(self, profile: Profile, day: dt.date, inputs: Inputs, *, ranked_all: bool) -> Digest:
         """The pure part: the profile's rules over what `_load` read; no storage from here on."""
@@ -160,6 +203,7 @@ class DigestBuilder:
             entries=entries,
             closest=[] if ranked_all else selection.closest,
             notes=scored.notes,
+            span=inputs.span,
         )
 
     def _day(self, session: Session, day: dt.date, version: dt.datetime | None) -> DayData:

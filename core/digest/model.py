@@ -40,6 +40,15 @@ class Totals:
     relevant: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The announcement days a digest covers when it is more than the day's own: a weekly
+    digest's week, or the days a reader missed (`away`: after a pause or a silence)."""
+
+    days: tuple[dt.date, ...]
+    away: bool = False
+
+
 @dataclass
 class Digest:
     """`status`: digest (papers passed), empty (none passed: see `closest`), quiet (no
@@ -55,6 +64,23 @@ class Digest:
     closest: list[Entry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     continued: bool = False  # the rest of a digest whose first messages went out (no header again)
+    span: Span | None = None  # None: the papers of `day` alone
+
+
+def span_line(digest: Digest) -> str | None:
+    """The header line of a digest over several days: "While you were away: the 10 best of 6
+    announcements" (or "This week: …"); None for a digest of one day."""
+    span = digest.span
+    if span is None:
+        return None
+    label = "While you were away" if span.away else "This week"
+    count = len(span.days)
+    announcements = f"{count} announcement{'s' if count != 1 else ''}"
+    shown = len(digest.entries)
+    if not shown:
+        return f"{label}: {announcements}"
+    best = "the best" if shown == 1 else f"the {shown} best"
+    return f"{label}: {best} of {announcements}"
 
 
 def heading_before(entries: Sequence[Entry], index: int) -> str | None:
