@@ -25,7 +25,8 @@ from slack_sdk.models.blocks import (
 
 from bot.buttons import ButtonSigner, Vote
 from core.commands.form import top_text
-from core.digest.model import Digest, Entry, heading_before
+from core.commands.settings import describe_cadence
+from core.digest.model import Digest, Entry, heading_before, span_line
 from core.digest.render_text import cost_line, short_authors
 from core.models import Paper, Profile
 
@@ -120,6 +121,8 @@ def digest_messages(
         HeaderBlock(text=f"paperbot · {day}"),
         ContextBlock(elements=[MarkdownTextObject(text=c) for c in context[:10]]),
     ]
+    if line := span_line(digest):  # "While you were away: the 10 best of 6 announcements"
+        head.insert(1, SectionBlock(text=MarkdownTextObject(text=f"*{escape(line)}*")))
     entries = digest.entries
     if digest.status == "empty":
         entries = digest.closest
@@ -220,7 +223,8 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
     settings = (
         f"*Keywords:* {listed(keywords)}\n"
         f"*Authors:* {listed(p.authors)}\n*Categories:* {listed(p.categories)}\n"
-        f"*Schedule:* {p.delivery_time} {escape(p.timezone)}{' (paused)' if p.paused else ''}\n"
+        f"*Schedule:* {describe_cadence(p)} at {p.delivery_time} {escape(p.timezone)}"
+        f"{' (paused)' if p.paused else ''}\n"
         f"*Digest:* top {top_text(p.top_n)}, relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}"
     )
     toggle = ("Resume digests", "resume") if p.paused else ("Pause digests", "pause")

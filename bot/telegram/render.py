@@ -13,7 +13,7 @@ from html import escape, unescape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import ButtonSigner, Vote
-from core.digest.model import Digest, Entry, heading_before
+from core.digest.model import Digest, Entry, heading_before, span_line
 from core.digest.render_text import cost_line, short_authors
 
 MAX_TEXT = 4096  # after entity parsing, in UTF-16 code units
@@ -37,6 +37,7 @@ def header(digest: Digest) -> str:
     t = digest.totals
     lines = [
         f"<b>paperbot · {digest.day.isoformat()}</b>",
+        *([f"<b>{escape(line)}</b>"] if (line := span_line(digest)) else []),
         f"{len(digest.entries)} papers · {t.arxiv} on arXiv · {t.scanned} scanned · {t.relevant} relevant",
     ]
     if line := cost_line(digest):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.digest.model import Digest, Entry, heading_before
+from core.digest.model import Digest, Entry, heading_before, span_line
 from core.models import DigestStatus, Profile, Reason
 from core.scoring.llm.pricing import BUILTIN_PRICES, price_of
 
@@ -13,6 +13,8 @@ def render_markdown(digest: Digest, profile: Profile | None = None) -> str:
     if digest.status == DigestStatus.QUIET:
         out.append("No arXiv announcement on this day (weekend or holiday): nothing to read.")
         return "\n".join(out) + "\n"
+    if line := span_line(digest):
+        out += [f"**{line}**", ""]
     out += _usage_table(digest)
     t = digest.totals
     out += [

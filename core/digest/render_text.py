@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from core.digest.model import Digest, Entry, heading_before
+from core.digest.model import Digest, Entry, heading_before, span_line
 from core.models import DigestStatus
 
 
@@ -47,6 +47,8 @@ def render_text(digest: Digest, *, width: int | None = None) -> str:
         f"paperbot digest for {digest.user}, {day} (scorer: {digest.scorer})",
         f"{t.arxiv} arXiv entries · {t.scanned} scanned · {t.relevant} relevant",
     ]
+    if line := span_line(digest):
+        lines.insert(1, line)
     if line := cost_line(digest):
         lines.append(line)
     lines.extend(f"Note: {n}" for n in digest.notes)
