@@ -18,7 +18,7 @@ from tests.test_slack import SECRET, Slack, buttons
 fake_slack = base.fake_slack  # the fixtures of the adapter's own tests
 slack = base.slack
 
-FIELDS = ("topics", "keywords", "authors", "time", "timezone", "top", "relevance", "novelty")
+FIELDS = ("topics", "keywords", "authors", "time", "timezone", "cadence", "top", "relevance", "novelty")
 
 
 async def submit(slack: Slack, values: dict[str, str], user: str = "U1") -> dict[str, Any]:

@@ -24,11 +24,12 @@ _LABELS = {
     "authors": ("Followed authors", "One name a line; their papers always come first.", True),
     "time": ("Delivery time", "HH:MM, 24-hour", False),
     "timezone": ("Time zone", "An Area/City name like Europe/Berlin", False),
+    "cadence": ("Cadence", "daily, or weekly and a weekday: weekly friday", False),
     "top": ("Papers per digest", "1 and up, or all", False),
     "relevance": ("Minimum relevance", "1 to 10", False),
     "novelty": ("Minimum novelty", "1 to 10", False),
 }  # fmt: skip
-_REQUIRED = {"time", "timezone", "top", "relevance", "novelty"}
+_REQUIRED = {"time", "timezone", "cadence", "top", "relevance", "novelty"}
 
 
 def _text(text: str) -> dict[str, Any]:

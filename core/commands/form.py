@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from core.commands import validate
 from core.commands.core import Context
-from core.commands.settings import parse_keywords
+from core.commands.settings import WEEKDAYS, parse_cadence, parse_keywords
 from core.errors import InputError
-from core.models import Profile
+from core.models import Cadence, Profile
 from storage import profiles
 
 
@@ -24,6 +24,7 @@ class ProfileForm:
     authors: str | None = None
     time: str | None = None
     timezone: str | None = None
+    cadence: str | None = None  # `daily` or `weekly <weekday>`, as /cadence takes it
     top: str | None = None
     relevance: str | None = None
     novelty: str | None = None
@@ -32,6 +33,13 @@ class ProfileForm:
 def top_text(top_n: int) -> str:
     """Top-N as a person writes it: a number, or `all` for the whole day."""
     return "all" if top_n >= validate.MAX_TOP else str(top_n)
+
+
+def cadence_text(profile: Profile) -> str:
+    """The cadence as /cadence takes it: `daily` or `weekly friday`."""
+    if profile.cadence == Cadence.WEEKLY and profile.weekday is not None:
+        return f"weekly {WEEKDAYS[profile.weekday]}"
+    return "daily"
 
 
 def initial(profile: Profile) -> ProfileForm:
@@ -45,6 +53,7 @@ def initial(profile: Profile) -> ProfileForm:
         authors="\n".join(profile.authors),
         time=profile.delivery_time,
         timezone=profile.timezone,
+        cadence=cadence_text(profile),
         top=top_text(profile.top_n),
         relevance=str(profile.min_relevance),
         novelty=str(profile.min_novelty),
@@ -79,11 +88,15 @@ def apply(ctx: Context, form: ProfileForm) -> dict[str, str]:
             raise InputError(f"You can follow at most {validate.MAX_AUTHORS} authors.")
         changes["authors"] = list(dict.fromkeys(names))
 
+    def cadence() -> None:
+        changes["cadence"], changes["weekday"] = parse_cadence(form.cadence or "")
+
     check("topics", topics)
     check("keywords", keywords)
     check("authors", authors)
     check("time", lambda: changes.__setitem__("delivery_time", validate.clock_time(form.time or "")))
     check("timezone", lambda: changes.__setitem__("timezone", validate.timezone(form.timezone or "")))
+    check("cadence", cadence)
     check("top", lambda: changes.__setitem__("top_n", validate.top(form.top or "", name="Papers per digest")))
     check(
         "relevance",

@@ -130,6 +130,7 @@ class DigestBuilder:
         return Digest(
             day=day, user=profile.name, status=DigestStatus.DIGEST if entries else DigestStatus.EMPTY,
             scorer=_scorer_label(self.scoring.label, entries), usage=inputs.scored.usage, entries=entries,
+            span=inputs.span,
         )  # fmt: skip
 
     def _load(
