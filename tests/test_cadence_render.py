@@ -113,7 +113,8 @@ def test_a_resumed_catch_up_sends_exactly_the_promised_papers_of_its_days(app: A
 
 
 def test_a_first_digest_and_a_daily_digest_cover_their_day_alone(app: App, tmp_path: Path) -> None:
-    for day in (MON, TUE):
+    """Whoever read the day before (even a digest where nothing passed) gets the day alone."""
+    for day in (MON, TUE, WED, FRI):
         ingest(app, tmp_path, day)
     caller = Caller(Identity.console("dan"))
     for command in ("/start", "/topics set sparse autoencoders, mechanistic interpretability"):
@@ -123,6 +124,10 @@ def test_a_first_digest_and_a_daily_digest_cover_their_day_alone(app: App, tmp_p
         assert view is not None
         first = app.builder.build_and_record(session, view, TUE)
         assert first.span is None and {e.paper.id for e in first.entries} == on_topic(TUE)
+        strict = replace(view, min_relevance=10, min_novelty=10)
+        assert app.builder.build_and_record(session, strict, WED).status == DigestStatus.EMPTY
+        after = app.builder.build_and_record(session, view, FRI)
+        assert after.span is None and {e.paper.id for e in after.entries} == on_topic(FRI)
 
 
 def test_the_slack_form_sets_the_cadence_like_the_command(app: App) -> None:

@@ -99,9 +99,10 @@ class DigestBuilder:
         return self._rank(profile, day, inputs, ranked_all=ranked_all)
 
     def build_and_record(self, session: Session, profile: Profile, day: dt.date) -> Digest:
-        """The digest a reader is shown, recorded as sent so its papers never come again."""
+        """The digest a reader is shown, recorded as sent so its papers never come again (an
+        empty one too: the reader saw that day, so the next digest is no catch-up)."""
         digest = self.build(session, profile, day)
-        if digest.status == DigestStatus.DIGEST:
+        if digest.status != DigestStatus.QUIET:
             deliveries.record_sent(
                 session, profile_id=profile.id, day=day, paper_ids=[e.paper.id for e in digest.entries]
             )
