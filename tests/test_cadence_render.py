@@ -58,7 +58,7 @@ def test_every_renderer_says_what_a_catch_up_covers_and_a_day_says_nothing() -> 
 
 def test_slack_home_shows_the_cadence() -> None:
     weekly = Profile(id=1, name="w", criteria="x", cadence="weekly", weekday=4, timezone="Europe/Berlin")
-    assert "*Schedule:* weekly on Fridays at 08:00 Europe/Berlin" in str(home_view(weekly, [], None))
+    assert "*Schedule:* weekly friday at 08:00 Europe/Berlin" in str(home_view(weekly, [], None))
     daily = Profile(id=2, name="d", criteria="x")
     assert "*Schedule:* daily at 08:00 UTC" in str(home_view(daily, [], None))
 

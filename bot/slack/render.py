@@ -24,8 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.buttons import ButtonSigner, Vote
-from core.commands.form import top_text
-from core.commands.settings import describe_cadence
+from core.commands.form import cadence_text, top_text
 from core.digest.model import Digest, Entry, heading_before, span_line
 from core.digest.render_text import cost_line, short_authors
 from core.models import Paper, Profile
@@ -223,7 +222,7 @@ def home_view(profile: Profile | None, latest: list[Paper], latest_day: str | No
     settings = (
         f"*Keywords:* {listed(keywords)}\n"
         f"*Authors:* {listed(p.authors)}\n*Categories:* {listed(p.categories)}\n"
-        f"*Schedule:* {describe_cadence(p)} at {p.delivery_time} {escape(p.timezone)}"
+        f"*Schedule:* {cadence_text(p)} at {p.delivery_time} {escape(p.timezone)}"
         f"{' (paused)' if p.paused else ''}\n"
         f"*Digest:* top {top_text(p.top_n)}, relevance ≥ {p.min_relevance}, novelty ≥ {p.min_novelty}"
     )
