@@ -151,7 +151,7 @@ class DigestBuilder:
         )  # fmt: skip
         covering = [(i.day, i.ingested_at) for i in reversed(days)] or [(day, version)]  # newest first
         datas = [self._day(session, d, v) for d, v in covering]
-        kept = keep_first([d.papers for d in datas])
+        kept = keep_first([d.papers for d in datas]) if len(datas) > 1 else [np.arange(len(datas[0].papers))]
         parts: list[Part] = []
         for (covered_day, _), data, keep in zip(covering, datas, kept, strict=True):
             authored = np.zeros(len(data.papers), dtype=bool)
