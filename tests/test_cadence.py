@@ -312,9 +312,13 @@ def test_a_long_absence_is_bounded_to_recent_announcements() -> None:
     # a missed weekend is no absence: the days between hold no announcement
     weekdays = [i for i in infos if i.day.weekday() < 5]
     monday = dt.date(2025, 6, 30)
-    assert covered(
-        reader, monday, monday - dt.timedelta(days=3), lambda f: [i for i in weekdays if f <= i.day <= monday]
-    ) == ([], None)
+    infos = weekdays
+    assert covered(reader, monday, monday - dt.timedelta(days=3), announced) == ([], None)
+    assert len(asked) == 1  # Saturday and Sunday: known without asking
+    # a reader of Thursday's digest when Friday was a holiday: Monday alone, no "away"
+    infos = [i for i in weekdays if i.day != dt.date(2025, 6, 27)]
+    assert covered(reader, monday, monday - dt.timedelta(days=4), announced) == ([], None)
+    assert len(asked) == 2
     weekly = Profile(id=2, name="w", criteria="x", cadence=Cadence.WEEKLY, weekday=0)
     days, span = covered(
         weekly, monday, monday - dt.timedelta(days=7), lambda f: [i for i in weekdays if f <= i.day <= monday]

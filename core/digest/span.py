@@ -35,7 +35,7 @@ def covered(
     if last is None and not weekly:  # a first digest is the day's
         return [], None
     gap = (day - last).days if last is not None else WEEK
-    if not weekly and gap <= 1:  # read yesterday: no query needed
+    if not weekly and _only_weekend_between(last, day):  # read the day before: no query needed
         return [], None
     first = day - dt.timedelta(days=min(gap, MAX_CALENDAR_DAYS) - 1)
     days = [d for d in announced(first) if d.day <= day][-MAX_ANNOUNCEMENTS:]
@@ -43,6 +43,14 @@ def covered(
         return [], None
     away = gap > MISSED_WEEK if weekly else True
     return days, Span(days=tuple(d.day for d in days), away=away)
+
+
+def _only_weekend_between(last: dt.date | None, day: dt.date) -> bool:
+    """Whether every calendar day after `last` and before `day` is a Saturday or Sunday (arXiv
+    dates no announcement then): a daily reader of Friday's digest missed nothing by Monday."""
+    if last is None:
+        return False
+    return all((last + dt.timedelta(days=n)).weekday() >= 5 for n in range(1, (day - last).days))
 
 
 @dataclass
