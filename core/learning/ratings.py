@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from core import arxiv_id
 from core.errors import NotFoundError
 from core.models import Paper, Vote
+from storage import library as library_store
 from storage import papers as paper_store
 from storage import ratings as store
 
@@ -33,3 +34,15 @@ def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]
         raise NotFoundError(f"paper {vote.paper_id} is not in the database (ingest its day first)")
     changed = store.set_rating(session, profile_id=profile_id, paper_id=paper.id, value=vote.value)
     return paper, changed
+
+
+IMPORTED = 1  # an imported paper teaches as a 👍 (see `with_library`)
+
+
+def with_library(session: Session, profile_id: int) -> dict[str, int]:
+    """What the learned model trains on: the user's thumbs, and their imported library as 👍
+    on every paper they have not voted on (a 👎 later pressed on an imported paper wins)."""
+    found = store.ratings(session, profile_id)
+    for paper_id in library_store.library_ids(session, profile_id):
+        found.setdefault(paper_id, IMPORTED)
+    return found
