@@ -101,7 +101,8 @@ DOIS_ONLY = r"""@inproceedings{he2016deep,
 def test_entries_with_dois_only_are_matched_by_title_or_reported(stored: App, fake_arxiv: FakeArxiv) -> None:
     reply = stored.commands.handle(ALICE, "/import " + DOIS_ONLY)
     assert reply.text == (
-        "Imported 1 paper (1 fetched from arXiv); 2 entries without an arXiv id not found: smith2020, untitled."
+        "Imported 1 paper (1 fetched from arXiv); "
+        "2 entries without an arXiv id not found: smith2020, untitled."
     )
     assert library(stored) == ["2301.00007"]
     (query,) = api_calls(fake_arxiv)

@@ -106,6 +106,7 @@ def test_lists_of_ids_and_links_in_every_form() -> None:
             "https://arxiv.org/abs/math.GT/0309136",
             "- 2405.01241  (read twice)",
             "3. 2405.01242",
+            "2405.01243 https://arxiv.org/abs/2405.01244, arXiv:2405.01245",
             "",
             "2405.01234v2",  # a duplicate, another version
         ]
@@ -116,6 +117,9 @@ def test_lists_of_ids_and_links_in_every_form() -> None:
         "math.GT/0309136",
         "2405.01241",
         "2405.01242",
+        "2405.01243",
+        "2405.01244",
+        "2405.01245",
     ]
     assert kind_of(text) == "list"
 

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from core.library.importer import LibrarySource
 
 log = logging.getLogger(__name__)
+# the largest library file /import reads (core.library.parse.MAX_BYTES): adapters check a
+# file's declared size against it before downloading
+MAX_IMPORT_BYTES = 2_000_000
 
 
 @dataclass
@@ -216,11 +219,12 @@ class CommandCore:
         """The typed door for 👍/👎 buttons: recorded exactly as `/up` or `/down` would be."""
         return self._run(caller, lambda context: cast_vote(context, vote), f"vote {vote}")
 
-    def import_file(self, caller: Caller, data: bytes) -> Reply:
-        """The file door for `/import`: a library export a platform downloaded, as bytes."""
+    def import_file(self, caller: Caller, data: bytes, *, size: int | None = None) -> Reply:
+        """The file door for `/import`: a library export a platform downloaded, as bytes, or
+        only its `size` when that is over `MAX_IMPORT_BYTES` (it is refused undownloaded)."""
         from core.commands.library import import_data
 
-        return self._run(caller, lambda context: import_data(context, data), "import file")
+        return self._run(caller, lambda context: import_data(context, data, size=size), "import file")
 
     def _run(self, caller: Caller, work: Callable[[Context], Reply], what: str) -> Reply:
         """Run one command in one transaction; errors become a one-line reply and roll back."""

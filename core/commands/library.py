@@ -12,6 +12,7 @@ from core.commands.core import Context, Reply
 from core.commands.syntax import cmd
 from core.errors import InputError
 from core.library.importer import import_library
+from core.library.parse import MAX_BYTES
 
 
 def import_(ctx: Context, args: str) -> Reply:
@@ -26,10 +27,14 @@ def import_(ctx: Context, args: str) -> Reply:
     return import_data(ctx, args.encode("utf-8"))
 
 
-def import_data(ctx: Context, data: bytes) -> Reply:
+def import_data(ctx: Context, data: bytes, *, size: int | None = None) -> Reply:
     """The file door's work: the same import for bytes a platform downloaded."""
     profile = ctx.editable_profile()
     assert profile.id is not None
+    if size is not None and size > MAX_BYTES:
+        raise InputError(
+            f"That file is too large ({size // 1000:,} kB); the limit is {MAX_BYTES // 1000:,} kB."
+        )
     if ctx.library is None:
         raise InputError("Importing a library is not available on this server.")
     report = import_library(ctx.session, profile_id=profile.id, data=data, source=ctx.library)

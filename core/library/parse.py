@@ -73,12 +73,17 @@ def _from_list(text: str) -> list[Entry]:
         line = raw.strip()
         if not line or line.startswith(("#", "%")):
             continue
-        found = find_id(line) or _list_item(line)
-        if found is None:
+        tokens = [t for t in re.split(r"[\s,;]+", line) if t]
+        several = [find_id(t) for t in tokens] if len(tokens) > 1 else []
+        if several and all(several):  # ids side by side (a pasted one-line list)
+            found_ids = [i for i in several if i]
+        elif (found := find_id(line) or _list_item(line)) is not None:
+            found_ids = [found]
+        else:
             raise InputError(f"line {number}: not an arXiv id or link: {line[:60]!r}")
-        if len(entries) >= MAX_ENTRIES:
+        if len(entries) + len(found_ids) > MAX_ENTRIES:
             raise InputError(f"line {number}: more than {MAX_ENTRIES} entries; split the list")
-        entries.append(Entry(line=number, arxiv_id=found, label=line[:80]))
+        entries.extend(Entry(line=number, arxiv_id=i, label=i) for i in found_ids)
     return entries
 
 
