@@ -13,6 +13,7 @@ from bot.cli import main
 from bot.compose import App
 from bot.console import chat, console_caller
 from bot.settings import Settings
+from core.learning.ratings import IMPORTED, LIBRARY_HALF, LIBRARY_WEIGHT, library_weight, with_library
 from core.library.fetch import ArxivLookup
 from core.models import Identity
 from storage import library as library_store
@@ -201,4 +202,20 @@ def test_an_imported_library_moves_the_ranking_toward_it(days: App) -> None:
     assert days.commands.import_file(console_caller("importer"), vision).text == "Imported 8 papers."
     importer, cold = ranking(days, "importer"), ranking(days, "cold")
     assert mean_rank(cold, "vision") == 19.5
-    assert mean_rank(importer, "vision") < mean_rank(cold, "vision") - 4
+    assert mean_rank(importer, "vision") < mean_rank(cold, "vision") - 6  # 11 of 24 places
+
+
+def test_a_thumb_on_an_imported_paper_wins_and_a_library_earns_its_weight(stored: App) -> None:
+    stored.commands.import_file(ALICE, b"2506.00030\n2506.00039\n")
+    stored.commands.handle(ALICE, "/down 2506.00039")
+    stored.commands.handle(ALICE, "/up 2506.00131")
+    with stored.sessions() as session:
+        profile = profiles.find(session, Identity.console("alice"))
+        assert profile is not None and profile.id is not None
+        ratings = with_library(session, profile.id)
+    assert ratings == {"2506.00030": IMPORTED, "2506.00039": -1, "2506.00131": 1}
+    assert library_weight(0.2, ratings) == pytest.approx(LIBRARY_WEIGHT / (1 + LIBRARY_HALF))
+    assert library_weight(2.0, ratings) == 2.0  # thumbs that earned more keep it
+    assert library_weight(0.2, {"2506.00131": 1}) == 0.2  # no library, no change
+    many = {f"id{n}": IMPORTED for n in range(30)}
+    assert library_weight(0.0, many) == pytest.approx(1.8)

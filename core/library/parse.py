@@ -68,7 +68,7 @@ def parse_library(text: str) -> list[Entry]:
 
 
 def _from_list(text: str) -> list[Entry]:
-    entries = []
+    entries: list[Entry] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith(("#", "%")):
