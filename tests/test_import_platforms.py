@@ -71,6 +71,14 @@ async def test_telegram_refuses_a_huge_document_without_downloading_it(
     assert MAX_IMPORT_BYTES == MAX_BYTES  # the adapters' check and the parser's bound agree
 
 
+async def test_a_document_telegram_cannot_hand_over_is_reported(
+    bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App
+) -> None:
+    await send(bot, document_update(ALICE, "gone", 100))  # getFile answers 400
+    assert telegram_texts(fake_telegram, 0)[-1].startswith("I could not fetch that file")
+    assert library(app, Identity("telegram", str(ALICE))) == []
+
+
 async def test_in_a_group_only_an_import_captioned_file_by_an_admin_counts(
     bot: TelegramAdapter, fake_telegram: FakeTelegram, app: App
 ) -> None:
@@ -113,9 +121,10 @@ async def test_a_slack_file_in_a_direct_message_is_imported_once(slack: Slack, f
 async def test_a_file_shared_in_a_channel_is_not_a_library(slack: Slack, fake_slack: FakeSlack) -> None:
     fake_slack.files["F8"] = ("notes.txt", b"2506.00030\n")
     await slack.event({"type": "file_shared", "file_id": "F8", "user_id": "U1", "channel_id": "C1"})
-    await slack.event(dm_file_event("F7"))  # and an unknown file id: asked about, nothing downloaded
-    await fake_slack.wait_for(lambda: fake_slack.of("files.info"))
+    await slack.event(dm_file_event("F7"))  # a file Slack cannot find: said so, nothing imported
+    await fake_slack.wait_for(lambda: fake_slack.of("chat.postMessage"))
     assert [c.args["file"] for c in fake_slack.of("files.info")] == ["F7"]
+    assert fake_slack.of("chat.postMessage")[0].args["text"].startswith("I could not fetch that file")
     assert fake_slack.downloads == []
     assert library(slack.app, slack.adapter.user_identity("T1", "U1")) == []
 

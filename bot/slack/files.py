@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.proxy import proxy_for
@@ -77,15 +78,16 @@ class LibraryFiles:
             seen[file_id] = None
             while len(seen) > SEEN_FILES:
                 seen.popitem(last=False)
-            info = (await client.files_info(file=file_id)).get("file") or {}
-            size = int(info.get("size") or 0)
-            if size > MAX_IMPORT_BYTES:  # refused by the core without downloading it
-                reply = await asyncio.to_thread(self.core.import_file, caller, b"", size=size)
-            else:
-                data = await self._download(
-                    client, str(info.get("url_private_download") or info.get("url_private"))
-                )
-                reply = await asyncio.to_thread(self.core.import_file, caller, data)
+            size, data = 0, None
+            try:
+                info = (await client.files_info(file=file_id)).get("file") or {}
+                size = int(info.get("size") or 0)
+                url = str(info.get("url_private_download") or info.get("url_private") or "")
+                # a file over the limit is refused by the core without downloading it
+                data = await self._download(client, url) if size <= MAX_IMPORT_BYTES else b""
+            except (SlackApiError, aiohttp.ClientError, ValueError) as exc:
+                log.warning("could not fetch Slack file %s: %s", file_id, exc)  # the core says so
+            reply = await asyncio.to_thread(self.core.import_file, caller, data, size=size)
             await self._answer(client, say, caller.identity, reply)
 
     async def _download(self, client: AsyncWebClient, url: str) -> bytes:

@@ -192,12 +192,14 @@ class TelegramAdapter:
             return
         caller = await self.caller(update)
         size = message.document.file_size or 0
-        if size > MAX_IMPORT_BYTES:  # refused by the core without downloading it
-            reply = await asyncio.to_thread(self.core.import_file, caller, b"", size=size)
-        else:
-            file = await message.document.get_file()
-            data = bytes(await file.download_as_bytearray())
-            reply = await asyncio.to_thread(self.core.import_file, caller, data)
+        data: bytes | None = b""
+        if size <= MAX_IMPORT_BYTES:  # a larger one is refused by the core undownloaded
+            try:
+                data = bytes(await (await message.document.get_file()).download_as_bytearray())
+            except TelegramError as exc:
+                log.warning("could not download a Telegram document: %s", exc)
+                data = None  # the core says so
+        reply = await asyncio.to_thread(self.core.import_file, caller, data, size=size)
         await self.send_reply(message, reply, key)
 
     async def send_reply(self, message: Message, reply: Reply, key: tuple[int, int] | None = None) -> None:

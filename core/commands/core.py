@@ -219,9 +219,10 @@ class CommandCore:
         """The typed door for 👍/👎 buttons: recorded exactly as `/up` or `/down` would be."""
         return self._run(caller, lambda context: cast_vote(context, vote), f"vote {vote}")
 
-    def import_file(self, caller: Caller, data: bytes, *, size: int | None = None) -> Reply:
-        """The file door for `/import`: a library export a platform downloaded, as bytes, or
-        only its `size` when that is over `MAX_IMPORT_BYTES` (it is refused undownloaded)."""
+    def import_file(self, caller: Caller, data: bytes | None, *, size: int | None = None) -> Reply:
+        """The file door for `/import`: a library export a platform downloaded, as bytes (None:
+        the platform failed to hand it over), with its declared `size` when known (over
+        `MAX_IMPORT_BYTES`, it is refused undownloaded)."""
         from core.commands.library import import_data
 
         return self._run(caller, lambda context: import_data(context, data, size=size), "import file")

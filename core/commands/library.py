@@ -27,13 +27,17 @@ def import_(ctx: Context, args: str) -> Reply:
     return import_data(ctx, args.encode("utf-8"))
 
 
-def import_data(ctx: Context, data: bytes, *, size: int | None = None) -> Reply:
+def import_data(ctx: Context, data: bytes | None, *, size: int | None = None) -> Reply:
     """The file door's work: the same import for bytes a platform downloaded."""
     profile = ctx.editable_profile()
     assert profile.id is not None
     if size is not None and size > MAX_BYTES:
         raise InputError(
             f"That file is too large ({size // 1000:,} kB); the limit is {MAX_BYTES // 1000:,} kB."
+        )
+    if data is None:
+        raise InputError(
+            "I could not fetch that file from the chat; nothing was imported. Please send it again."
         )
     if ctx.library is None:
         raise InputError("Importing a library is not available on this server.")
