@@ -217,5 +217,10 @@ def test_a_thumb_on_an_imported_paper_wins_and_a_library_earns_its_weight(stored
     assert library_weight(0.2, ratings) == pytest.approx(LIBRARY_WEIGHT / (1 + LIBRARY_HALF))
     assert library_weight(2.0, ratings) == 2.0  # thumbs that earned more keep it
     assert library_weight(0.2, {"2506.00131": 1}) == 0.2  # no library, no change
+    assert "deletes your 2 ratings and 2 imported papers" in stored.commands.handle(ALICE, "/forget").text
+    assert stored.commands.handle(ALICE, "/forget yes").text.startswith(
+        "Forgot 2 ratings and 2 imported papers"
+    )
+    assert library(stored) == []
     many = {f"id{n}": IMPORTED for n in range(30)}
     assert library_weight(0.0, many) == pytest.approx(1.8)

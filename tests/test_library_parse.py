@@ -85,10 +85,10 @@ def test_mendeley_and_scholar_exports() -> None:
 
 def test_string_macros_concatenation_and_parenthesised_entries() -> None:
     text = (
-        '@string{pre = "arXiv preprint "}\n@comment{ignore {this}}\n'
+        '@string{pre = "arXiv preprint "}\n@comment{ignore {this}}\n% by me@example.org\n'
         '@article(k, journal = pre # "arXiv:2401.00001v2", title = "T")'
     )
-    assert parse_library(text) == [Entry(line=3, arxiv_id="2401.00001", title="T", label="k")]
+    assert parse_library(text) == [Entry(line=4, arxiv_id="2401.00001", title="T", label="k")]
 
 
 def test_lists_of_ids_and_links_in_every_form() -> None:

@@ -114,12 +114,13 @@ def forget(ctx: Context, args: str) -> Reply:
     profile = ctx.editable_profile()
     assert profile.id is not None
     count = len(rating_store.ratings(ctx.session, profile.id))
+    imported = len(library_store.library_ids(ctx.session, profile.id))
+    library = f" and {imported} imported papers" if imported else ""
     if args.strip().lower() != "yes":
         return Reply(
-            f"This deletes your {count} ratings and what paperbot learned from them. "
+            f"This deletes your {count} ratings{library} and what paperbot learned from them. "
             f"Send {cmd('forget yes')} to confirm."
         )
     rating_store.clear_ratings(ctx.session, profile.id)
-    imported = library_store.clear(ctx.session, profile.id)
-    library = f" and {imported} imported papers" if imported else ""
+    library_store.clear(ctx.session, profile.id)
     return Reply(f"Forgot {count} ratings{library}; your digests rank by your topics alone again.")

@@ -117,10 +117,12 @@ def read_bibtex(text: str, *, max_entries: int) -> list[BibEntry]:
         if at < 0:
             return entries
         reader.pos = at + 1
-        kind = reader.name("an entry type after '@'").lower()
+        start = reader.pos
+        kind = _entry_type(reader)
         opener = reader.peek()
-        if opener not in "{(" or not opener:
-            raise reader.fail(f"expected '{{' after @{kind}")
+        if not kind or not opener or opener not in "{(":  # an @ in text between entries (an email)
+            reader.pos = start
+            continue
         if kind == "comment":
             _skip_group(reader, at)
             continue
@@ -132,6 +134,14 @@ def read_bibtex(text: str, *, max_entries: int) -> list[BibEntry]:
         if len(entries) >= max_entries:
             raise reader.fail(f"more than {max_entries} entries; split the file")
         entries.append(_read_entry(reader, kind, closer, at))
+
+
+def _entry_type(reader: _Reader) -> str:
+    """The word after `@` (letters only), lower case; "" when there is none."""
+    start = reader.pos
+    while reader.pos < len(reader.text) and reader.text[reader.pos].isalpha():
+        reader.pos += 1
+    return reader.text[start : reader.pos].lower()
 
 
 def _skip_group(reader: _Reader, start: int) -> None:
