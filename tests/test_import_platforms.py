@@ -129,6 +129,17 @@ async def test_a_file_shared_in_a_channel_is_not_a_library(slack: Slack, fake_sl
     assert library(slack.app, slack.adapter.user_identity("T1", "U1")) == []
 
 
+async def test_slack_import_alone_takes_the_next_direct_message(slack: Slack, fake_slack: FakeSlack) -> None:
+    assert "Send your library" in await slack.say("import")
+    assert fake_slack.of("views.open") == []  # the topics editor is for /start, not for files
+    dm = {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1",
+          "text": "2506.00030\nhttps://arxiv.org/abs/2506.00039", "ts": f"{time.time():.6f}"}  # fmt: skip
+    await slack.event(dm)
+    await fake_slack.wait_for(lambda: fake_slack.of("chat.postMessage"))
+    assert fake_slack.of("chat.postMessage")[0].args["text"] == "Imported 2 papers."
+    assert library(slack.app, slack.adapter.user_identity("T1", "U1")) == ["2506.00030", "2506.00039"]
+
+
 async def test_slack_pasted_text_through_the_slash_command(slack: Slack) -> None:
     answer = await slack.say("import 2506.00030 https://arxiv.org/abs/2506.00039")
     assert answer.endswith("Imported 2 papers.")

@@ -204,7 +204,7 @@ class SlackAdapter(DigestPoster, LibraryFiles, HomeAndMessages):
         await self._answer(client, respond, caller.identity, reply)
         if reply.expects and caller.identity.kind == "user":  # e.g. the topics after a first start:
             self._expecting[(team, user)] = reply.expects  # a DM answers it, or the modal
-            if body.get("trigger_id"):
+            if body.get("trigger_id") and reply.expects.startswith("topics"):  # not for /import's files
                 await self.open_editor(client, team, user, str(body["trigger_id"]))
 
     async def _answer(self, client: AsyncWebClient, respond: Any, identity: Identity, reply: Reply) -> None:

@@ -217,8 +217,9 @@ class TelegramAdapter:
             self._expecting[key] = reply.expects
             if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
                 self._expecting.pop(next(iter(self._expecting)))
+            example = "2405.01234 (or send a .bib file)" if reply.expects == "import" else None
             prompt = ForceReply(
-                selective=True, input_field_placeholder="sparse autoencoders, mixture of experts"
+                selective=True, input_field_placeholder=example or "sparse autoencoders, mixture of experts"
             )
             await message.reply_text(escape(reply.text[:4000]), reply_markup=prompt, do_quote=True)
             return
