@@ -223,4 +223,4 @@ def test_a_thumb_on_an_imported_paper_wins_and_a_library_earns_its_weight(stored
     )
     assert library(stored) == []
     many = {f"id{n}": IMPORTED for n in range(30)}
-    assert library_weight(0.0, many) == pytest.approx(1.8)
+    assert library_weight(0.0, many) == pytest.approx(2.25)

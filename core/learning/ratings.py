@@ -40,8 +40,9 @@ def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]
 # An imported paper among the ratings: a like (> 0) to the model, told apart from a 👍 (+1).
 IMPORTED = 2
 # The learned taste's weight a library earns, in units of the criteria's spread: up to
-# LIBRARY_WEIGHT, half of it at LIBRARY_HALF papers (30 papers: 1.8; 10 papers: 1.2).
-LIBRARY_WEIGHT = 2.4
+# LIBRARY_WEIGHT (the ceiling thumbs have too), half of it at LIBRARY_HALF papers
+# (30 papers: 2.25; 10 papers: 1.5; 3 papers: 0.7).
+LIBRARY_WEIGHT = 3.0
 LIBRARY_HALF = 10
 
 
@@ -62,7 +63,7 @@ def library_weight(weight: float, ratings: Mapping[str, int]) -> float:
     the reader chose from everything they read, usually narrower than a criteria text written
     in a hurry. With no 👎 to test it on, trust would stay at one half and 30 papers would weigh
     a third of the criteria (+0.04 precision@10 in bench/feedback_import.py); earning a weight by
-    its size instead lets a library narrow the ranking from the first day (+0.10 and more)."""
+    its size instead lets a library narrow the ranking from the first day (about +0.12)."""
     imported = sum(1 for value in ratings.values() if value == IMPORTED)
     if not imported:
         return weight
