@@ -82,7 +82,12 @@ def rate_shown(app: App, name: str, day: dt.date, picks: set[str]) -> tuple[int,
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--train-days", type=int, default=15)
+    parser.add_argument("--import-library", action="store_true", help="the import scenario instead")
     args, _ = parser.parse_known_args()
+    if args.import_library:  # a library imported, no thumbs: bench/feedback_import.py
+        from bench import feedback_import
+
+        return feedback_import.main()
     shared, options = shared_dir(), bench_options()
     criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
     days = labelled_picks(shared)

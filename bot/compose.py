@@ -31,6 +31,7 @@ from core.ingest.arxiv_source import ArxivSource
 from core.ingest.polite import RetryPolicy
 from core.ingest.service import Ingestor, PaperSource
 from core.learning.learner import Learner
+from core.library.fetch import ArxivLookup
 from core.scoring import Scorer
 from core.scoring.offline import OfflineScorer
 from core.scoring.service import ScoringService
@@ -74,6 +75,16 @@ def arxiv_source(settings: Settings) -> ArxivSource:
         timeout_seconds=settings.arxiv_timeout_seconds,
         retry=RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)),
         batch_size=settings.arxiv_batch_size,
+    )
+
+
+def library_lookup(settings: Settings) -> ArxivLookup:
+    """The arXiv API for /import: as polite as ingest, with its own pace (imports are rare)."""
+    return ArxivLookup(
+        api_url=settings.arxiv_api_url,
+        delay_seconds=settings.arxiv_delay_seconds,
+        timeout_seconds=settings.arxiv_timeout_seconds,
+        retry=RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)),
     )
 
 
@@ -197,6 +208,7 @@ def build_app(
             builder=builder,
             default_categories=settings.categories,
             commands=COMMANDS,
+            library=library_lookup(settings),
         ),
         daily=daily,
     )

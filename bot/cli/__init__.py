@@ -19,7 +19,7 @@ __all__ = ["build_parser", "main"]
 # command -> module in bot.cli that defines `cmd_<command>`
 COMMANDS = {
     "demo": "setup", "db": "setup", "ingest": "setup", "user": "setup",
-    "digest": "reading", "rate": "reading", "chat": "reading",
+    "digest": "reading", "rate": "reading", "chat": "reading", "import": "library",
     "score": "operate", "usage": "operate", "run": "operate", "status": "operate",
 }  # fmt: skip
 

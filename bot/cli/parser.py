@@ -89,6 +89,14 @@ def _reading(sub: argparse._SubParsersAction[Parser]) -> None:
     rate.add_argument("--up", nargs="+", default=[], metavar="ID", help="arXiv ids to 👍")
     rate.add_argument("--down", nargs="+", default=[], metavar="ID", help="arXiv ids to 👎")
 
+    library = sub.add_parser(
+        "import", help="add a library export (BibTeX, or arXiv ids or links) to what a user likes"
+    )
+    library.add_argument("--user", required=True, help="a local user's name")
+    library.add_argument(
+        "file", type=Path, metavar="FILE", help="a .bib file, or a text file of arXiv ids or links"
+    )
+
     chat_cmd = sub.add_parser("chat", help="chat commands from stdin or a prompt, answers on stdout")
     chat_cmd.add_argument("--user", required=True, help="a local user's name")
 

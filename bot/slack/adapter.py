@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
 from bot.health import Health
+from bot.slack.files import LibraryFiles
 from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
 from bot.slack.modal import CALLBACK_ID
@@ -39,14 +40,14 @@ from core.deliver.sender import PlatformDown
 from core.models import Identity
 
 log = logging.getLogger(__name__)
-SCOPES = ["commands", "chat:write", "im:write", "im:history", "files:write", "users:read"]
+SCOPES = ["commands", "chat:write", "im:write", "im:history", "files:write", "files:read", "users:read"]
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 INVALID_BUTTON = "This button is no longer valid."
 
 
-class SlackAdapter(DigestPoster, HomeAndMessages):
+class SlackAdapter(DigestPoster, LibraryFiles, HomeAndMessages):
     def __init__(
         self,
         *,
@@ -90,6 +91,8 @@ class SlackAdapter(DigestPoster, HomeAndMessages):
         self.app.action(re.compile(r"^home_"))(self.on_home_action)
         self.app.event("app_home_opened")(self.on_home_opened)
         self.app.event("message")(self.on_direct_message)
+        self.app.event("file_shared")(self.on_file_shared)
+        self._seen_files: OrderedDict[str, None] = OrderedDict()  # files imported (see files.py)
         self.app.view(CALLBACK_ID)(self.on_profile_submitted)
         self.app.error(self.on_error)
         self._app_token = app_token if receive else None
@@ -201,7 +204,7 @@ class SlackAdapter(DigestPoster, HomeAndMessages):
         await self._answer(client, respond, caller.identity, reply)
         if reply.expects and caller.identity.kind == "user":  # e.g. the topics after a first start:
             self._expecting[(team, user)] = reply.expects  # a DM answers it, or the modal
-            if body.get("trigger_id"):
+            if body.get("trigger_id") and reply.expects.startswith("topics"):  # not for /import's files
                 await self.open_editor(client, team, user, str(body["trigger_id"]))
 
     async def _answer(self, client: AsyncWebClient, respond: Any, identity: Identity, reply: Reply) -> None:

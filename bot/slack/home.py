@@ -33,6 +33,11 @@ class HomeAndMessages:
     def user_caller(self, team: str, user: str, name: str = "") -> Caller:
         raise NotImplementedError
 
+    async def on_file_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        raise NotImplementedError
+
     async def post_digest(self, client: AsyncWebClient, identity: Identity, digest: Digest) -> list[str]:
         raise NotImplementedError
 
@@ -99,6 +104,13 @@ class HomeAndMessages:
     async def on_direct_message(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        if (
+            event.get("channel_type") == "im"
+            and event.get("subtype") == "file_share"
+            and not event.get("bot_id")
+        ):
+            await self.on_file_message(event, body, client)  # a library sent as a file (files.py)
+            return
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return  # the bot's own posts, edits and joins are no commands
         team, user, channel = body.get("team_id", ""), event.get("user", ""), event.get("channel", "")

@@ -32,7 +32,7 @@ from bot.health import Health
 from bot.telegram.pacing import PacedRateLimiter, PacedRequest, Pacer
 from bot.telegram.render import digest_messages, with_vote
 from bot.web import WebServer
-from core.commands.core import Caller, CommandCore, Reply
+from core.commands.core import MAX_IMPORT_BYTES, Caller, CommandCore, Reply
 from core.commands.registry import COMMANDS
 from core.deliver.sender import PlatformDown, Progress, Unreachable
 from core.digest.model import Digest
@@ -88,6 +88,9 @@ class TelegramAdapter:
         self.app: Application = builder.build()
         self.app.add_handler(  # an edited message is not sent again: its command already ran
             MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | filters.COMMAND), self.on_message)
+        )
+        self.app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, self.on_document)
         )
         self.app.add_handler(CallbackQueryHandler(self.on_button))
         # conversations in progress: (chat, user) → the command their next plain message completes
@@ -174,6 +177,31 @@ class TelegramAdapter:
         reply = await asyncio.to_thread(self.core.handle, caller, message.text)
         await self.send_reply(message, reply, key)
 
+    async def on_document(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sent file is a library to import: in a private chat, after /import, or captioned
+        /import in a group (where other files are not meant for the bot)."""
+        message = update.effective_message
+        if message is None or message.document is None:
+            return
+        key = (message.chat_id, update.effective_user.id if update.effective_user else 0)
+        expected = self._expecting.pop(key, None)
+        words = (message.caption or "").split()
+        captioned = bool(words) and words[0].split("@", 1)[0].lower() == "/import"
+        private = message.chat.type == ChatType.PRIVATE
+        if not (private or captioned or expected == "import"):
+            return
+        caller = await self.caller(update)
+        size = message.document.file_size or 0
+        data: bytes | None = b""
+        if size <= MAX_IMPORT_BYTES:  # a larger one is refused by the core undownloaded
+            try:
+                data = bytes(await (await message.document.get_file()).download_as_bytearray())
+            except TelegramError as exc:
+                log.warning("could not download a Telegram document: %s", exc)
+                data = None  # the core says so
+        reply = await asyncio.to_thread(self.core.import_file, caller, data, size=size)
+        await self.send_reply(message, reply, key)
+
     async def send_reply(self, message: Message, reply: Reply, key: tuple[int, int] | None = None) -> None:
         if reply.digest is not None:
             await self.send_digest(message.chat_id, reply.digest)
@@ -189,8 +217,9 @@ class TelegramAdapter:
             self._expecting[key] = reply.expects
             if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
                 self._expecting.pop(next(iter(self._expecting)))
+            example = "2405.01234 (or send a .bib file)" if reply.expects == "import" else None
             prompt = ForceReply(
-                selective=True, input_field_placeholder="sparse autoencoders, mixture of experts"
+                selective=True, input_field_placeholder=example or "sparse autoencoders, mixture of experts"
             )
             await message.reply_text(escape(reply.text[:4000]), reply_markup=prompt, do_quote=True)
             return

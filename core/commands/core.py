@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from core.commands.form import ProfileForm
+    from core.library.importer import LibrarySource
 
 log = logging.getLogger(__name__)
+# the largest library file /import reads (core.library.parse.MAX_BYTES): adapters check a
+# file's declared size against it before downloading
+MAX_IMPORT_BYTES = 2_000_000
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Context:
     builder: DigestBuilder
     default_categories: list[str]
     created: bool = False  # the profile was created by this command (a first contact)
+    library: LibrarySource | None = None  # where /import fetches papers not stored yet
 
     def require_profile(self) -> Profile:
         """The caller's profile; a first command from someone new creates it, then runs."""
@@ -123,8 +128,10 @@ class CommandCore:
         builder: DigestBuilder,
         default_categories: list[str],
         commands: dict[str, Command],
+        library: LibrarySource | None = None,
     ) -> None:
         self._sessions = sessions
+        self.library = library
         self.builder = builder
         self.default_categories = default_categories
         self.commands = commands
@@ -152,7 +159,7 @@ class CommandCore:
         """The text door: one chat message, a slash command and its arguments."""
         with speaking(caller.syntax):
             try:
-                name, _, args = validate.message(text).partition(" ")
+                name, args = [*validate.message(text).split(maxsplit=1), "", ""][:2]
                 if not name.startswith("/"):
                     raise InputError(f"Commands start with a slash; send {cmd('help')} to see them.")
             except PaperbotError as exc:
@@ -212,6 +219,14 @@ class CommandCore:
         """The typed door for 👍/👎 buttons: recorded exactly as `/up` or `/down` would be."""
         return self._run(caller, lambda context: cast_vote(context, vote), f"vote {vote}")
 
+    def import_file(self, caller: Caller, data: bytes | None, *, size: int | None = None) -> Reply:
+        """The file door for `/import`: a library export a platform downloaded, as bytes (None:
+        the platform failed to hand it over), with its declared `size` when known (over
+        `MAX_IMPORT_BYTES`, it is refused undownloaded)."""
+        from core.commands.library import import_data
+
+        return self._run(caller, lambda context: import_data(context, data, size=size), "import file")
+
     def _run(self, caller: Caller, work: Callable[[Context], Reply], what: str) -> Reply:
         """Run one command in one transaction; errors become a one-line reply and roll back."""
         try:
@@ -222,6 +237,7 @@ class CommandCore:
                     profile=profiles.find(session, caller.identity),
                     builder=self.builder,
                     default_categories=self.default_categories,
+                    library=self.library,
                 )
                 return work(context)
         except PaperbotError as exc:

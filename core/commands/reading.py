@@ -12,6 +12,7 @@ from core.digest.render_text import render_text
 from core.errors import InputError
 from core.models import Direction, Paper, Vote
 from storage import deliveries
+from storage import library as library_store
 from storage import papers as paper_store
 from storage import ratings as rating_store
 
@@ -51,12 +52,34 @@ def _liked(ctx: Context) -> list[Paper]:
     return rating_store.liked_papers(ctx.session, profile.id)
 
 
+SAVED_IMPORTS_SHOWN = 50  # a library may hold thousands; a chat message shows the latest
+
+
 def saved(ctx: Context, _args: str) -> Reply:
     liked = _liked(ctx)
-    if not liked:
+    imported = _imported(ctx, exclude={p.id for p in liked})
+    if not liked and not imported:
         return Reply(f"No saved papers yet: press 👍 on a paper (or {cmd('up <id>')}) to save it.")
-    lines = [f"{n}. {p.title} — {p.url}" for n, p in enumerate(liked, start=1)]
-    return Reply("Your 👍 papers:\n" + "\n".join(lines))
+    parts = []
+    if liked:
+        parts.append(
+            "Your 👍 papers:\n" + "\n".join(f"{n}. {p.title} — {p.url}" for n, p in enumerate(liked, 1))
+        )
+    if imported:
+        lines = [f"{n}. {p.title} — {p.url}" for n, p in enumerate(imported[:SAVED_IMPORTS_SHOWN], 1)]
+        more = len(imported) - SAVED_IMPORTS_SHOWN
+        lines += [f"… and {more} more"] if more > 0 else []
+        parts.append(f"Imported from your library ({len(imported)}):\n" + "\n".join(lines))
+    return Reply("\n\n".join(parts))
+
+
+def _imported(ctx: Context, *, exclude: set[str]) -> list[Paper]:
+    """The imported library, less papers already listed as 👍 and those later voted 👎."""
+    profile = ctx.require_profile()
+    assert profile.id is not None
+    disliked = {pid for pid, value in rating_store.ratings(ctx.session, profile.id).items() if value < 0}
+    papers = library_store.library_papers(ctx.session, profile.id)
+    return [p for p in papers if p.id not in exclude and p.id not in disliked]
 
 
 def export(ctx: Context, _args: str) -> Reply:
@@ -91,10 +114,13 @@ def forget(ctx: Context, args: str) -> Reply:
     profile = ctx.editable_profile()
     assert profile.id is not None
     count = len(rating_store.ratings(ctx.session, profile.id))
+    imported = len(library_store.library_ids(ctx.session, profile.id))
+    library = f" and {imported} imported papers" if imported else ""
     if args.strip().lower() != "yes":
         return Reply(
-            f"This deletes your {count} ratings and what paperbot learned from them. "
+            f"This deletes your {count} ratings{library} and what paperbot learned from them. "
             f"Send {cmd('forget yes')} to confirm."
         )
     rating_store.clear_ratings(ctx.session, profile.id)
-    return Reply(f"Forgot {count} ratings; your digests rank by your topics alone again.")
+    library_store.clear(ctx.session, profile.id)
+    return Reply(f"Forgot {count} ratings{library}; your digests rank by your topics alone again.")

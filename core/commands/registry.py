@@ -6,7 +6,7 @@ command is one more entry here (or `register(...)` from a module that adds its o
 
 from __future__ import annotations
 
-from core.commands import reading, settings, topics
+from core.commands import library, reading, settings, topics
 from core.commands.core import Command, Handler
 from core.commands.syntax import cmd
 
@@ -29,7 +29,8 @@ COMMANDS: dict[str, Command] = {
     "/digest": Command(reading.digest, "digest [YYYY-MM-DD]", "the digest of a day"),
     "/pause": Command(settings.pause, "pause", "stop daily digests"),
     "/resume": Command(settings.resume, "resume", "start them again"),
-    "/saved": Command(reading.saved, "saved", "your 👍 papers"),
+    "/saved": Command(reading.saved, "saved", "your 👍 and imported papers"),
+    "/import": Command(library.import_, "import <arXiv ids, links or BibTeX>", "add your library's papers"),
     "/export": Command(reading.export, "export", "BibTeX of your 👍 papers"),
     "/up": Command(reading.up, "up <arxiv id>", "👍 a paper"),
     "/down": Command(reading.down, "down <arxiv id>", "👎 a paper"),

@@ -26,9 +26,9 @@ from core.learning.model import (
     Dense,
     Preferences,
 )
+from core.learning.ratings import library_weight, with_library
 from core.models import Paper
 from storage import papers as paper_store
-from storage import ratings as rating_store
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -72,7 +72,7 @@ class Learner:
         `shown`: papers of earlier digests; those left unrated teach as weak negatives."""
         if not papers:
             return None
-        ratings = rating_store.ratings(session, profile_id)
+        ratings = with_library(session, profile_id)  # thumbs, and an imported library as 👍
         if not ratings:
             return None
         self.model.fit_corpus(
@@ -91,6 +91,7 @@ class Learner:
         if taste is None:
             return None
         adjustment = self.model.adjust(taste, papers, dense)
+        adjustment.weight = library_weight(adjustment.weight, ratings)  # what a library earns
         adjustment.explore = (
             taste.ratings >= EXPLORE_FROM and (day.toordinal() + profile_id) % EXPLORE_EVERY == 0
         )

@@ -9,6 +9,7 @@ request is recorded.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
@@ -110,11 +111,24 @@ class FakeArxiv(LoopbackServer):
         if path == "/api/query":
             if self.api:
                 return self.api.pop(0)
+            if any(query.get("search_query", [])) and not any(query.get("id_list", [])):
+                return Scripted(200, atom_feed(self._search(query)))
             ids = [i for i in ",".join(query.get("id_list", [""])).split(",") if i]
             if frozenset(ids) in self.recorded:
                 return Scripted(200, self.recorded[frozenset(ids)])
             return Scripted(200, atom_feed([self.papers[i] for i in ids if i in self.papers]))
         return Scripted(404, b"not found")
+
+    def _search(self, query: dict[str, list[str]]) -> list[tuple[dict[str, Any], int]]:
+        """`ti:"phrase" OR ti:"phrase"`, as arXiv reads it: titles containing a phrase's words
+        in order, ignoring case and punctuation."""
+        phrases = [_words(p) for p in re.findall(r'ti:"([^"]*)"', query["search_query"][0])]
+        found = [
+            (record, version)
+            for record, version in self.papers.values()
+            if any(f" {p} " in f" {_words(record['title'])} " for p in phrases if p)
+        ]
+        return found[: int(query.get("max_results", ["10"])[0])]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -126,3 +140,7 @@ class FakeArxiv(LoopbackServer):
                 self.reply(answer.status, answer.body, content_type="application/xml", headers=answer.headers)
 
         return Handler
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())

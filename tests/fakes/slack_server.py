@@ -116,6 +116,8 @@ class FakeSlack(LoopbackServer):
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
         self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file id → (name, content): files.info, download
+        self.downloads: list[tuple[str, str]] = []  # (file id, bearer token) of each private download
         self.rejected: list[tuple[str, str]] = []
         self.limited: dict[str, int] = {}  # method → how many next calls get 429
         self.oauth_teams: dict[str, str] = {}  # code → team id granted by oauth.v2.access
@@ -201,6 +203,7 @@ class FakeSlack(LoopbackServer):
             "files.getUploadURLExternal": lambda: {"ok": True, "file_id": "F1",
                                                    "upload_url": f"{self.address}/upload/F1"},
             "files.completeUploadExternal": lambda: {"ok": True, "files": [{"id": "F1", "title": "f"}]},
+            "files.info": lambda: self._file_info(str(args.get("file"))),
             "oauth.v2.access": lambda: self._oauth(args),
             "apps.connections.open": lambda: (
                 {"ok": True, "url": self.socket_url} if token.startswith("xapp-") and self.socket_url
@@ -222,6 +225,23 @@ class FakeSlack(LoopbackServer):
         if method not in handlers:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         return 200, handlers[method](), {}
+
+    def _file_info(self, file_id: str) -> dict[str, Any]:
+        if file_id not in self.files:
+            return {"ok": False, "error": "file_not_found"}
+        name, content = self.files[file_id]
+        url = f"{self.address}/files-pri/{self.team}-{file_id}/download/{name}"
+        return {"ok": True, "file": {"id": file_id, "name": name, "size": len(content), "filetype": "text",
+                                     "url_private": url, "url_private_download": url}}  # fmt: skip
+
+    def download(self, path: str, token: str) -> tuple[int, bytes]:
+        """A private file's content, for a bearer token Slack accepts (any bot token here)."""
+        file_id = path.removeprefix("/files-pri/").split("/", 1)[0].removeprefix(f"{self.team}-")
+        if file_id not in self.files or not token.startswith("xoxb-"):
+            return 404, b"Not Found"
+        with self._lock:
+            self.downloads.append((file_id, token))
+        return 200, self.files[file_id][1]
 
     def _oauth(self, args: dict[str, Any]) -> dict[str, Any]:
         team = self.oauth_teams.get(str(args.get("code")))
@@ -249,6 +269,11 @@ class FakeSlack(LoopbackServer):
                     with fake._lock:
                         fake.responses.append(json.loads(raw or b"{}"))
                     self.reply(200, b"ok", content_type="text/plain")
+                    return
+                if url.path.startswith("/files-pri/"):
+                    token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                    status, content = fake.download(url.path, token)
+                    self.reply(status, content, content_type="application/octet-stream")
                     return
                 if url.path.startswith("/upload/"):
                     fake.uploads[url.path.rsplit("/", 1)[1]] = raw

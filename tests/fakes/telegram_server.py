@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from tests.fakes.loopback import LoopbackServer, QuietHandler
 
@@ -86,6 +86,8 @@ class FakeTelegram(LoopbackServer):
     flood: list[int] = field(default_factory=list)  # retry_after seconds for the next sends
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id → content, for getFile and download
+    downloads: list[str] = field(default_factory=list)  # file paths fetched from /file/bot<token>/
     rejected: list[tuple[str, str]] = field(default_factory=list)
     unauthorized: list[str] = field(default_factory=list)  # methods called with a wrong token
     accepted: list[dict[str, Any]] = field(default_factory=list)  # messages delivered
@@ -229,6 +231,22 @@ class FakeTelegram(LoopbackServer):
         document = {"file_id": "doc1", "file_unique_id": "d1", "file_name": "paperbot-saved.bib"}
         return 200, {"ok": True, "result": self._message(p) | {"document": document}}
 
+    def _getFile(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        file_id = str(p["file_id"])
+        if file_id not in self.files:
+            return self._fail("getFile", 400, "Bad Request: invalid file_id")
+        result = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
+                  "file_path": f"documents/{file_id}.bin"}  # fmt: skip
+        return 200, {"ok": True, "result": result}
+
+    def download(self, token: str, path: str) -> tuple[int, bytes]:
+        """GET /file/bot<token>/<file_path>, as the Bot API serves a file getFile named."""
+        file_id = path.removeprefix("documents/").removesuffix(".bin")
+        if token != self.token or file_id not in self.files:
+            return 404, b"Not Found"
+        self.downloads.append(path)
+        return 200, self.files[file_id]
+
     def _editMessageReplyMarkup(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if (refused := self._check_send("editMessageReplyMarkup", p)) is not None:
             return refused
@@ -238,6 +256,11 @@ class FakeTelegram(LoopbackServer):
         fake = self
 
         class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                token, _, path = unquote(self.path.removeprefix("/file/bot")).partition("/")
+                status, body = fake.download(token, path)
+                self.reply(status, body, content_type="application/octet-stream")
+
             def do_POST(self) -> None:
                 raw = self.body()
                 token, _, method = self.path.removeprefix("/bot").partition("/")

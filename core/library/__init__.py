@@ -1,0 +1,6 @@
+"""Start from your library: a BibTeX export or a list of arXiv ids becomes papers the user likes.
+
+`ids` finds arXiv identifiers in the many ways exports write them, `bibtex` reads BibTeX,
+`parse` turns a whole file into entries, `fetch` asks the arXiv API for papers not stored yet
+(by id, or by title for entries without one) and `importer` records them, all or nothing.
+"""

@@ -1,0 +1,94 @@
+"""Queries for imported libraries: which papers each profile brought from its own library.
+
+Kept apart from ratings: an import is not a 👍 the user pressed (it may be years old), so
+`/forget` of ratings, the stats of votes and the learned model can each decide what it counts.
+Papers an import fetched from arXiv are stored like ingested ones, dated by their first version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, delete, select
+
+from core.models import Paper
+from storage.bulk import insert_ignoring_duplicates
+from storage.papers import to_paper
+from storage.tables import Paper as PaperRow
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class LibraryPaper(SQLModel, table=True):
+    """One paper of one profile's imported library; importing it again changes nothing."""
+
+    __tablename__ = "library_paper"
+    __table_args__ = (UniqueConstraint("profile_id", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    paper_id: str = Field(foreign_key="paper.id", max_length=64)
+    source: str = Field(max_length=16)  # bibtex | list
+    imported_at: dt.datetime = Field(default_factory=_now)
+
+
+def store_papers(session: Session, fetched: Sequence[tuple[Paper, dt.date]]) -> None:
+    """Papers fetched for an import (with their first version's date); stored ones stay as they are."""
+    rows = [
+        PaperRow(
+            id=p.id,
+            version=p.version,
+            title=p.title,
+            authors=list(p.authors),
+            abstract=p.abstract,
+            categories=list(p.categories),
+            primary_category=p.primary_category,
+            comment=p.comment,
+            announced_on=day,
+        ).model_dump()
+        for p, day in fetched
+    ]
+    insert_ignoring_duplicates(session, PaperRow, rows)
+
+
+def add(session: Session, *, profile_id: int, paper_ids: Sequence[str], source: str) -> int:
+    """Record `paper_ids` in the profile's library; returns how many were new to it."""
+    before = set(library_ids(session, profile_id))
+    fresh = [pid for pid in dict.fromkeys(paper_ids) if pid not in before]
+    now = _now()
+    rows = [
+        {"profile_id": profile_id, "paper_id": pid, "source": source, "imported_at": now} for pid in fresh
+    ]
+    insert_ignoring_duplicates(session, LibraryPaper, rows)
+    return len(fresh)
+
+
+def library_ids(session: Session, profile_id: int) -> list[str]:
+    """The profile's imported papers, most recent import first."""
+    query = (
+        select(LibraryPaper.paper_id)
+        .where(LibraryPaper.profile_id == profile_id)
+        .order_by(col(LibraryPaper.imported_at).desc(), col(LibraryPaper.id).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def library_papers(session: Session, profile_id: int) -> list[Paper]:
+    query = (
+        select(PaperRow)
+        .join(LibraryPaper, col(LibraryPaper.paper_id) == col(PaperRow.id))
+        .where(LibraryPaper.profile_id == profile_id)
+        .order_by(col(LibraryPaper.imported_at).desc(), col(LibraryPaper.id).desc())
+    )
+    return [to_paper(row) for row in session.exec(query)]
+
+
+def clear(session: Session, profile_id: int) -> int:
+    """Forget the profile's imported library; returns how many papers it held."""
+    count = len(library_ids(session, profile_id))
+    session.exec(delete(LibraryPaper).where(col(LibraryPaper.profile_id) == profile_id))
+    return count
