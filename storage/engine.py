@@ -62,13 +62,16 @@ def refuse_ephemeral_sqlite(
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine; on SQLite, turn on WAL, foreign keys and a busy timeout per connection."""
+    """Create the engine; on SQLite, turn on WAL, foreign keys and a busy timeout per connection.
+
+    Statement parameters are kept out of error messages: they carry tokens (Slack installs),
+    abstracts and chat text, and an unexpected error's traceback ends up in the log."""
     parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False})
+    engine = create_engine(parsed, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

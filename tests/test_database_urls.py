@@ -137,3 +137,13 @@ def test_an_integrity_error_is_described_without_its_parameters(app: App) -> Non
     line = dberrors.describe(caught.value)
     assert line.startswith("the database refused a change (")
     assert "\n" not in line and "INSERT" not in line and "2025-06-03" not in line.split("(", 1)[0]
+
+
+def test_a_failing_statement_never_carries_its_parameters_into_a_traceback(app: App) -> None:
+    """Unexpected errors are logged with their traceback; the values bound to the statement (a
+    Slack install's token, a user's text) must not be in it."""
+    secret = "xoxb-not-for-logs-42"
+    with pytest.raises(Exception) as caught, app.engine.connect() as conn:
+        conn.execute(text("SELECT * FROM no_such_table WHERE token = :token"), {"token": secret})
+    assert "no_such_table" in str(caught.value)
+    assert secret not in str(caught.value) and secret not in repr(caught.value)
