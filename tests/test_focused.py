@@ -9,9 +9,10 @@ import pytest
 from scipy import sparse
 
 from bot.compose import App
-from core.digest.model import Digest
+from core.digest.build import DigestBuilder
+from core.digest.model import Digest, Entry
 from core.learning import learner as learner_module
-from core.learning.model import EQUAL_AT, Adjustment, new_model, weight_for
+from core.learning.model import EQUAL_AT, Adjustment, fit, weight_for
 from core.learning.trust import UNKNOWN, reliability
 from core.models import Identity, Reason
 from storage import deliveries, profiles
@@ -110,7 +111,28 @@ def test_trust_is_earned_on_held_out_thumbs() -> None:
     words[liked, 0] += 1.0
     features = sparse.csr_matrix(words)
     weights = [1.0] * 60
-    assert reliability(features, list(liked), weights, 60, new_model) > 0.8
+    assert reliability(features, list(liked), weights, 60, fit) > 0.8
     noise = list(rng.random(60) < 0.5)
-    assert reliability(features, noise, weights, 60, new_model) < 0.4
-    assert reliability(features, [True] * 3 + [False] * 57, weights, 60, new_model) == UNKNOWN
+    assert reliability(features, noise, weights, 60, fit) < 0.4
+    assert reliability(features, [True] * 3 + [False] * 57, weights, 60, fit) == UNKNOWN
+
+
+def test_a_reader_without_ratings_ranks_exactly_as_with_no_learning_at_all(days: App) -> None:
+    """The cold reader's whole ranking (order, totals, reasons) equals that of a builder with no
+    learner, even after a focused reader beside them trained a model on the same days."""
+    focused_users(days)
+    assert [e.reason for e in ranking(days, "focused").entries].count(Reason.FEEDBACK) > 0
+    plain = DigestBuilder(scoring=days.builder.scoring)
+    with days.sessions() as session, session.begin():
+        view = profiles.find(session, Identity("console", "cold"))
+        assert view is not None
+        learned = days.builder.build(session, view, DAY2, ranked_all=True).entries
+        without = plain.build(session, view, DAY2, ranked_all=True).entries
+        shown = days.builder.build(session, view, DAY2).entries
+        shown_without = plain.build(session, view, DAY2).entries
+
+    def key(entries: list[Entry]) -> list[tuple[str, float, str, float]]:
+        return [(e.paper.id, e.total, e.reason, e.boost) for e in entries]
+
+    assert len(learned) == 24 and key(learned) == key(without)
+    assert key(shown) == key(shown_without)
