@@ -12,7 +12,7 @@ from bot.compose import App
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest, Entry
 from core.learning import learner as learner_module
-from core.learning.model import EQUAL_AT, Adjustment, fit, weight_for
+from core.learning.model import EQUAL_AT, Adjustment, fit, new_model, weight_for
 from core.learning.trust import UNKNOWN, reliability
 from core.models import Identity, Reason
 from storage import deliveries, profiles
@@ -136,3 +136,16 @@ def test_a_reader_without_ratings_ranks_exactly_as_with_no_learning_at_all(days:
 
     assert len(learned) == 24 and key(learned) == key(without)
     assert key(shown) == key(shown_without)
+
+
+def test_a_model_kept_on_its_papers_words_scores_as_one_trained_on_every_word() -> None:
+    """Storing only the columns the training papers use loses nothing: in the dual the other
+    words get no weight, so scores on new papers (with words never seen) are the same."""
+    rng = np.random.default_rng(5)
+    words = sparse.random(80, 3000, density=0.005, format="csr", random_state=rng)
+    labels = np.asarray(words[:, :40].sum(axis=1)).ravel() > 0.1
+    kept = fit(words, labels, np.ones(80))
+    assert len(kept.columns) < 3000 // 2
+    full = new_model().fit(words, labels)
+    fresh = sparse.random(30, 3000, density=0.02, format="csr", random_state=rng)
+    assert np.allclose(kept.decision_function(fresh), full.decision_function(fresh), atol=1e-3)
