@@ -149,3 +149,15 @@ def test_a_model_kept_on_its_papers_words_scores_as_one_trained_on_every_word() 
     full = new_model().fit(words, labels)
     fresh = sparse.random(30, 3000, density=0.02, format="csr", random_state=rng)
     assert np.allclose(kept.decision_function(fresh), full.decision_function(fresh), atol=1e-3)
+
+
+def test_the_same_ratings_train_the_same_model_whatever_the_global_random_state() -> None:
+    """liblinear visits samples in a random order; it is seeded, so a digest is reproducible."""
+    rng = np.random.default_rng(1)
+    words = sparse.random(200, 5000, density=0.01, format="csr", random_state=rng)
+    labels = rng.random(200) < 0.3
+    np.random.seed(1)
+    first = fit(words, labels, np.ones(200))
+    np.random.seed(2)
+    second = fit(words, labels, np.ones(200))
+    assert np.array_equal(first.coef, second.coef) and first.intercept == second.intercept
