@@ -161,3 +161,27 @@ def test_the_same_ratings_train_the_same_model_whatever_the_global_random_state(
     np.random.seed(2)
     second = fit(words, labels, np.ones(200))
     assert np.array_equal(first.coef, second.coef) and first.intercept == second.intercept
+
+
+def test_the_same_ratings_train_the_same_model_in_whatever_order_storage_gives_them() -> None:
+    """Rated days come from a set (whose order changes from one process to the next) and
+    ratings from SQL without an order: training sorts them, so a digest is reproducible."""
+    from core.learning.model import Preferences
+    from core.models import Paper
+
+    words = [w.split() for w in TOPICS.values()]
+    rng = np.random.default_rng(4)
+    papers = [
+        Paper(id=f"2506.{d}{n:04d}", title=f"study {d}.{n}", authors=(),
+              abstract=" ".join(rng.choice(words[n % 3], 8)))
+        for d in (1, 2, 3) for n in range(30)
+    ]  # fmt: skip
+    prefs = Preferences()
+    prefs.fit_corpus(len(papers), lambda: papers)
+    by_day = {f"2025-06-0{d}": [p for p in papers if p.id[5] == str(d)] for d in (1, 2, 3)}
+    ratings = {p.id: 1 if int(p.id[-2:]) % 3 == 0 else -1 for p in papers if int(p.id[-2:]) < 12}
+    known = {p.id: p for p in papers}
+    one = prefs._train(7, ratings, known, by_day)
+    other = prefs._train(7, dict(reversed(ratings.items())), known, dict(reversed(by_day.items())))
+    assert one is not None and other is not None
+    assert np.array_equal(one.model.coef, other.model.coef) and one.trust == other.trust

@@ -237,16 +237,19 @@ class Preferences:
         dense: Dense | None = None,
         skipped: Collection[str] = (),
     ) -> Taste | None:
-        rated = [(papers[pid], vote) for pid, vote in ratings.items() if pid in papers]
+        # in a fixed order (ids, days), whatever order storage and sets gave: the same data, the same model
+        rated = [(papers[pid], vote) for pid, vote in sorted(ratings.items()) if pid in papers]
         liked = [p for p, vote in rated if vote > 0]
         if not liked:
             return None  # nothing to move towards; 👎 alone only say what the criteria already do
         rng = random.Random(profile_id)
         rated_ids = {p.id for p, _ in rated}
-        passed = [p for p in papers.values() if p.id in skipped and p.id not in rated_ids]
+        passed = sorted(
+            (p for p in papers.values() if p.id in skipped and p.id not in rated_ids), key=lambda p: p.id
+        )
         known = rated_ids | {p.id for p in passed}
         extra: list[Paper] = []
-        for day_papers in unrated_by_day.values():
+        for _, day_papers in sorted(unrated_by_day.items()):
             pool = [p for p in day_papers if p.id not in known]
             extra.extend(rng.sample(pool, min(UNRATED_PER_DAY, len(pool))))
         samples = [p for p, _ in rated] + passed + extra
