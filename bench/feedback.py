@@ -8,6 +8,8 @@ sees their top-10 digest and rates every shown paper (👍 true picks, 👎 the 
 following days the full ranking (`--all`) is compared with the true picks: mean ROC AUC
 and precision@10 (beside the best possible, min(picks, 10)/10), against the same criteria
 without ratings. Days without a true pick for a user are left out of that user's means.
+Beside each user, a reference: the learned model's features and solver trained on every paper
+of the rated days labelled by the true picks, which is what thumbs could teach at best.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from bench.common import bench_options, peak_memory_mb, scratch_app, shared_dir,
 from bot.compose import App
 from core.accounts import add_local_user
 from core.learning import ratings
+from core.learning.model import fit
 from core.models import Direction, Vote
+from storage import papers as paper_store
 from storage import profiles
 
 # A focused user's theme, as the selection comments name it.
@@ -58,6 +62,7 @@ def labelled_picks(shared: Path) -> list[tuple[str, Path, dict[str, set[str]]]]:
 def ranked(app: App, name: str, day: dt.date, *, ranked_all: bool) -> list[str]:
     with app.sessions() as session, session.begin():
         view = profiles.find(session, profiles.Identity("console", name))
+        assert view is not None
         view.min_relevance = view.min_novelty = 1  # the top 10 whatever their scores
         return [e.paper.id for e in app.builder.build(session, view, day, ranked_all=ranked_all).entries]
 
@@ -73,10 +78,41 @@ def rate_shown(app: App, name: str, day: dt.date, picks: set[str]) -> tuple[int,
     shown = ranked(app, name, day, ranked_all=False)[:10]
     with app.sessions() as session, session.begin():
         rater = profiles.find(session, profiles.Identity("console", name))
+        assert rater is not None
         for pid in shown:
             vote = Vote(pid, Direction.UP if pid in picks else Direction.DOWN)
             ratings.rate(session, profile_id=rater.id, vote=vote)
     return len(shown), sum(pid in picks for pid in shown)
+
+
+class Reference:
+    """The issue's yardstick: a TF-IDF logistic regression (the learned model's own features and
+    solver, no criteria) trained on every paper of the rated days, labelled by the true picks,
+    i.e. what thumbs on every paper of those days could teach at best."""
+
+    def __init__(self) -> None:
+        self.days: list[tuple[list[str], dict[str, set[str]]]] = []
+
+    def add_day(self, app: App, day: dt.date, picks: dict[str, set[str]]) -> None:
+        self.days.append((ranked(app, "cold", day, ranked_all=True), picks))
+
+    def rankings(self, app: App, evaluated: list[tuple[dt.date, list[str]]]) -> dict[str, list[list[str]]]:
+        """Per user, each evaluated day's papers (as `evaluated` lists them) in the reference's order."""
+        model = app.builder.learner.model if app.builder.learner else None
+        assert model is not None
+        with app.sessions() as session:
+            ids = [pid for order, _ in self.days for pid in order] + [p for _, o in evaluated for p in o]
+            papers = paper_store.get_papers(session, ids)
+        rows = model.vectors([papers[pid] for order, _ in self.days for pid in order])
+        out: dict[str, list[list[str]]] = {}
+        for user in THEMES | {SEED: None}:
+            labels = [pid in picks[user] for order, picks in self.days for pid in order]
+            scorer = fit(rows, labels, [1.0] * len(labels))
+            out[user] = []
+            for _, order in evaluated:
+                scores = scorer.decision_function(model.vectors([papers[pid] for pid in order]))
+                out[user].append([order[i] for i in np.argsort(-scores, kind="stable")])
+        return out
 
 
 def main() -> None:
@@ -95,8 +131,9 @@ def main() -> None:
     started = time.perf_counter()
     counts = {u: [0, 0] for u in users}
     results: dict[str, dict[str, list[tuple[float, float, float]]]] = {
-        u: {"rated": [], "cold": []} for u in users
+        u: {"rated": [], "cold": [], "reference": []} for u in users
     }
+    reference, evaluated = Reference(), []
     with tempfile.TemporaryDirectory() as folder:
         app = scratch_app(Path(folder), embeddings=options.embeddings)
         with app.sessions() as session, session.begin():
@@ -106,6 +143,7 @@ def main() -> None:
             for date, listing, picks in days[: args.train_days]:
                 day = dt.date.fromisoformat(date)
                 app.ingestor.ingest_file(listing, day=day)
+                reference.add_day(app, day, picks)
                 for user in users:
                     shown, liked = rate_shown(app, user, day, picks[user])
                     counts[user][0] += shown
@@ -114,6 +152,7 @@ def main() -> None:
                 day = dt.date.fromisoformat(date)
                 app.ingestor.ingest_file(listing, day=day)
                 cold = ranked(app, "cold", day, ranked_all=True)
+                evaluated.append((day, cold))
                 for user in users:
                     if not picks[user]:
                         continue
@@ -121,6 +160,11 @@ def main() -> None:
                         metrics(ranked(app, user, day, ranked_all=True), picks[user])
                     )
                     results[user]["cold"].append(metrics(cold, picks[user]))
+            for user, orders in reference.rankings(app, evaluated).items():
+                for (day, _), order in zip(evaluated, orders, strict=True):
+                    wanted = next(p for d, _, p in days if d == day.isoformat())[user]
+                    if wanted:
+                        results[user]["reference"].append(metrics(order, wanted))
         app.engine.dispose()
     print(
         f"training: {args.train_days} days; evaluation: {len(days) - args.train_days} days; "
@@ -137,6 +181,9 @@ def main() -> None:
             f"gain AUC {w[:, 0].mean() - c[:, 0].mean():+.3f}, p@10 {w[:, 1].mean() - c[:, 1].mean():+.3f} | "
             f"best p@10 {best:.3f} ({w[:, 1].mean() / best:.0%} of it)"
         )
+        ref = np.array(results[user]["reference"])
+        print(f"  reference (all true picks of the rated days, no criteria): AUC {ref[:, 0].mean():.3f}, "
+              f"p@10 {ref[:, 1].mean():.3f}")  # fmt: skip
         if user != SEED:
             focused.append((w[:, 0].mean(), c[:, 0].mean(), w[:, 1].mean(), c[:, 1].mean(), best))
     m = np.array(focused).mean(axis=0)

@@ -9,9 +9,10 @@ import pytest
 from scipy import sparse
 
 from bot.compose import App
-from core.digest.model import Digest
+from core.digest.build import DigestBuilder
+from core.digest.model import Digest, Entry
 from core.learning import learner as learner_module
-from core.learning.model import EQUAL_AT, Adjustment, new_model, weight_for
+from core.learning.model import EQUAL_AT, Adjustment, fit, new_model, weight_for
 from core.learning.trust import UNKNOWN, reliability
 from core.models import Identity, Reason
 from storage import deliveries, profiles
@@ -110,7 +111,77 @@ def test_trust_is_earned_on_held_out_thumbs() -> None:
     words[liked, 0] += 1.0
     features = sparse.csr_matrix(words)
     weights = [1.0] * 60
-    assert reliability(features, list(liked), weights, 60, new_model) > 0.8
+    assert reliability(features, list(liked), weights, 60, fit) > 0.8
     noise = list(rng.random(60) < 0.5)
-    assert reliability(features, noise, weights, 60, new_model) < 0.4
-    assert reliability(features, [True] * 3 + [False] * 57, weights, 60, new_model) == UNKNOWN
+    assert reliability(features, noise, weights, 60, fit) < 0.4
+    assert reliability(features, [True] * 3 + [False] * 57, weights, 60, fit) == UNKNOWN
+
+
+def test_a_reader_without_ratings_ranks_exactly_as_with_no_learning_at_all(days: App) -> None:
+    """The cold reader's whole ranking (order, totals, reasons) equals that of a builder with no
+    learner, even after a focused reader beside them trained a model on the same days."""
+    focused_users(days)
+    assert [e.reason for e in ranking(days, "focused").entries].count(Reason.FEEDBACK) > 0
+    plain = DigestBuilder(scoring=days.builder.scoring)
+    with days.sessions() as session, session.begin():
+        view = profiles.find(session, Identity("console", "cold"))
+        assert view is not None
+        learned = days.builder.build(session, view, DAY2, ranked_all=True).entries
+        without = plain.build(session, view, DAY2, ranked_all=True).entries
+        shown = days.builder.build(session, view, DAY2).entries
+        shown_without = plain.build(session, view, DAY2).entries
+
+    def key(entries: list[Entry]) -> list[tuple[str, float, str, float]]:
+        return [(e.paper.id, e.total, e.reason, e.boost) for e in entries]
+
+    assert len(learned) == 24 and key(learned) == key(without)
+    assert key(shown) == key(shown_without)
+
+
+def test_a_model_kept_on_its_papers_words_scores_as_one_trained_on_every_word() -> None:
+    """Storing only the columns the training papers use loses nothing: in the dual the other
+    words get no weight, so scores on new papers (with words never seen) are the same."""
+    rng = np.random.default_rng(5)
+    words = sparse.random(80, 3000, density=0.005, format="csr", random_state=rng)
+    labels = np.asarray(words[:, :40].sum(axis=1)).ravel() > 0.1
+    kept = fit(words, labels, np.ones(80))
+    assert len(kept.columns) < 3000 // 2
+    full = new_model().fit(words, labels)
+    fresh = sparse.random(30, 3000, density=0.02, format="csr", random_state=rng)
+    assert np.allclose(kept.decision_function(fresh), full.decision_function(fresh), atol=1e-3)
+
+
+def test_the_same_ratings_train_the_same_model_whatever_the_global_random_state() -> None:
+    """liblinear visits samples in a random order; it is seeded, so a digest is reproducible."""
+    rng = np.random.default_rng(1)
+    words = sparse.random(200, 5000, density=0.01, format="csr", random_state=rng)
+    labels = rng.random(200) < 0.3
+    np.random.seed(1)
+    first = fit(words, labels, np.ones(200))
+    np.random.seed(2)
+    second = fit(words, labels, np.ones(200))
+    assert np.array_equal(first.coef, second.coef) and first.intercept == second.intercept
+
+
+def test_the_same_ratings_train_the_same_model_in_whatever_order_storage_gives_them() -> None:
+    """Rated days come from a set (whose order changes from one process to the next) and
+    ratings from SQL without an order: training sorts them, so a digest is reproducible."""
+    from core.learning.model import Preferences
+    from core.models import Paper
+
+    words = [w.split() for w in TOPICS.values()]
+    rng = np.random.default_rng(4)
+    papers = [
+        Paper(id=f"2506.{d}{n:04d}", title=f"study {d}.{n}", authors=(),
+              abstract=" ".join(rng.choice(words[n % 3], 8)))
+        for d in (1, 2, 3) for n in range(30)
+    ]  # fmt: skip
+    prefs = Preferences()
+    prefs.fit_corpus(len(papers), lambda: papers)
+    by_day = {f"2025-06-0{d}": [p for p in papers if p.id[5] == str(d)] for d in (1, 2, 3)}
+    ratings = {p.id: 1 if int(p.id[-2:]) % 3 == 0 else -1 for p in papers if int(p.id[-2:]) < 12}
+    known = {p.id: p for p in papers}
+    one = prefs._train(7, ratings, known, by_day)
+    other = prefs._train(7, dict(reversed(ratings.items())), known, dict(reversed(by_day.items())))
+    assert one is not None and other is not None
+    assert np.array_equal(one.model.coef, other.model.coef) and one.trust == other.trust

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from core.models import Criteria, Paper
+from core.scoring import offline
 from core.scoring.criteria import parse_criteria
 from core.scoring.offline import OfflineScorer
 
@@ -58,17 +61,23 @@ def test_a_contrast_is_not_contrastive_and_reasonable_is_not_reasoning() -> None
     assert "contrastive" in real and "reasoning" in real, real
 
 
-def test_a_paper_named_after_a_rejected_topic_does_not_top_the_day() -> None:
+def test_a_paper_named_after_a_rejected_topic_does_not_top_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rejected paper matches every wanted phrase, more than any other paper: only the
+    penalty for naming a rejected topic in its title keeps it from the top."""
     criteria = Criteria(
-        text="1. Efficiency\n   - Relevant: quantization of language models\n"
-        "Not interested in: reinforcement learning.\n"
+        text="1. Efficiency\n   - Relevant: quantization of language models, pruning of language models, "
+        "low-rank adapters\nNot interested in: reinforcement learning.\n"
     )
     papers = day(
-        ("Reinforcement learning meets quantization of language models",
-         "Quantization of language models for reinforcement learning agents."),
+        ("Reinforcement learning meets quantization and pruning of language models",
+         "Quantization of language models, pruning of language models and low-rank adapters, compared."),
         ("Quantization of language models with rotations",
          "Quantization of language models with learned rotations."),
     )  # fmt: skip
+    monkeypatch.setattr(offline, "REJECT_PENALTY", 0.0)
+    unpunished = OfflineScorer().score_day(papers, criteria).ranking
+    assert int(unpunished.value.argmax()) == 0  # the premise: its topic score tops the day
+    monkeypatch.undo()
     ranking = OfflineScorer().score_day(papers, criteria).ranking
-    assert ranking.value[1] > ranking.value[0]
+    assert ranking.value[1] > ranking.value[0] and int(ranking.value.argmax()) != 0
     assert "reinforcement learning, which you marked as not wanted" in ranking.comment(0)

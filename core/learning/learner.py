@@ -82,9 +82,13 @@ class Learner:
         skipped = sorted((p for p in shown if p not in ratings), reverse=True)[:SKIPPED_LIMIT]
 
         def training_data() -> tuple[dict[str, Paper], dict[str, list[Paper]]]:
-            rated = paper_store.get_papers(session, list(ratings) + skipped)
             days = set(paper_store.announced_on(session, list(ratings)).values())
-            return rated, self._papers_of_days(session, days)
+            by_day = self._papers_of_days(session, days)
+            known = {p.id: p for listed in by_day.values() for p in listed}  # most rated papers
+            wanted = [*ratings, *skipped]
+            rated = {pid: known[pid] for pid in wanted if pid in known}
+            rated |= paper_store.get_papers(session, [pid for pid in wanted if pid not in known])
+            return rated, by_day
 
         dense = self._dense(session, day)
         taste = self.model.taste(profile_id, ratings, training_data, dense, skipped)

@@ -48,10 +48,42 @@ Dense = Callable[[Sequence[Paper]], np.ndarray | None]  # embeddings of papers, 
 
 
 def new_model() -> LogisticRegression:
-    """liblinear's dual solver: fast when the features (100k words) far outnumber the samples."""
+    """liblinear's dual solver: fast when the features (100k words) far outnumber the samples.
+    Its order of visiting samples is seeded, so the same ratings always give the same digest."""
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=5.0, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced")
+    return LogisticRegression(
+        C=5.0, solver="liblinear", dual=True, max_iter=2000, class_weight="balanced", random_state=0
+    )
+
+
+@dataclass
+class Linear:
+    """A trained logistic regression kept sparse: in the dual, words that none of the training
+    papers has get no weight, so only the columns they use are stored (a few thousand of 100k),
+    which keeps thousands of cached users' models small."""
+
+    columns: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def decision_function(self, features: sparse.csr_matrix) -> np.ndarray:
+        full = np.zeros(features.shape[1])
+        full[self.columns] = self.coef
+        return np.asarray(features @ full).ravel() + self.intercept
+
+
+def fit(
+    features: sparse.csr_matrix, labels: Sequence[bool] | np.ndarray, weights: Sequence[float] | np.ndarray
+) -> Linear:
+    """`new_model` trained on the columns the samples use (the same solution as on all of them,
+    for less work), without scikit-learn's per-call argument checks: thousands of users train."""
+    from sklearn import config_context
+
+    columns = np.flatnonzero(np.bincount(features.indices, minlength=features.shape[1]))
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        model = new_model().fit(features[:, columns], np.asarray(labels, dtype=bool), sample_weight=weights)
+    return Linear(columns=columns, coef=model.coef_.ravel().copy(), intercept=float(model.intercept_[0]))
 
 
 def text_of(paper: Paper) -> str:
@@ -62,7 +94,7 @@ def text_of(paper: Paper) -> str:
 class Taste:
     """A trained user model and the liked papers it can name in explanations."""
 
-    model: LogisticRegression
+    model: Linear
     ratings: int
     trust: float  # 0..1: how well it predicts the user's held-out thumbs (see `trust`)
     liked: list[Paper]
@@ -205,16 +237,19 @@ class Preferences:
         dense: Dense | None = None,
         skipped: Collection[str] = (),
     ) -> Taste | None:
-        rated = [(papers[pid], vote) for pid, vote in ratings.items() if pid in papers]
+        # in a fixed order (ids, days), whatever order storage and sets gave: the same data, the same model
+        rated = [(papers[pid], vote) for pid, vote in sorted(ratings.items()) if pid in papers]
         liked = [p for p, vote in rated if vote > 0]
         if not liked:
             return None  # nothing to move towards; 👎 alone only say what the criteria already do
         rng = random.Random(profile_id)
         rated_ids = {p.id for p, _ in rated}
-        passed = [p for p in papers.values() if p.id in skipped and p.id not in rated_ids]
+        passed = sorted(
+            (p for p in papers.values() if p.id in skipped and p.id not in rated_ids), key=lambda p: p.id
+        )
         known = rated_ids | {p.id for p in passed}
         extra: list[Paper] = []
-        for day_papers in unrated_by_day.values():
+        for _, day_papers in sorted(unrated_by_day.items()):
             pool = [p for p in day_papers if p.id not in known]
             extra.extend(rng.sample(pool, min(UNRATED_PER_DAY, len(pool))))
         samples = [p for p, _ in rated] + passed + extra
@@ -225,11 +260,10 @@ class Preferences:
         embedded = dense(samples) if dense is not None else None
         dense_dim = 0 if embedded is None else int(embedded.shape[1])
         features = self.features(self.vectors(samples), embedded, dense_dim)
-        model = new_model().fit(features, labels, sample_weight=weights)
         return Taste(
-            model=model,
+            model=fit(features, labels, weights),
             ratings=len(rated),
-            trust=reliability(features, labels, weights, len(rated), new_model),
+            trust=reliability(features, labels, weights, len(rated), fit),
             liked=liked,
             liked_vectors=self.vectors(liked),
             dense_dim=dense_dim,

@@ -10,7 +10,7 @@ model only re-learns them, noisily) keeps the criteria's ranking.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -21,7 +21,13 @@ UNKNOWN = 0.5  # the trust given before there are enough of both to judge
 
 if TYPE_CHECKING:  # loaded where a model is trained, not by every command
     from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
+
+
+class Scorer(Protocol):
+    def decision_function(self, features: sparse.csr_matrix) -> np.ndarray: ...
+
+
+Fit = Callable[["sparse.csr_matrix", "Sequence[bool] | np.ndarray", "Sequence[float] | np.ndarray"], Scorer]
 
 
 def reliability(
@@ -29,7 +35,7 @@ def reliability(
     labels: Sequence[bool],
     weights: Sequence[float],
     rated: int,
-    make_model: Callable[[], LogisticRegression],
+    fit: Fit,
 ) -> float:
     """The first `rated` rows are the thumbs, held out in turn; the rest (skipped and unrated
     papers) always train."""
@@ -45,6 +51,6 @@ def reliability(
     held_out = np.zeros(rated)
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(np.zeros(rated), thumbs):
         rows = np.concatenate([train, always])
-        model = make_model().fit(features[rows], target[rows], sample_weight=sample_weight[rows])
+        model = fit(features[rows], target[rows], sample_weight[rows])
         held_out[test] = model.decision_function(features[test])
     return float(np.clip(2 * roc_auc_score(thumbs, held_out) - 1, 0.0, 1.0))
