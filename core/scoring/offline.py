@@ -78,10 +78,19 @@ class DayIndex:
         self.present = freq.copy()
         self.present.data = np.ones_like(self.present.data)
         self.title_words = [frozenset(strict_stems(p.title)) for p in self.papers]
+        self._words: dict[int, frozenset[str]] = {}
         tokens = [t * 2 + a for t, a in zip(titles, abstracts, strict=True)]
         self.foundational = zscore(np.array([_balance(t, FOUNDATIONAL_STEMS, APPLIED_STEMS) for t in tokens]))
         self.novel = zscore(np.array([_balance(t, NOVEL_STEMS, ROUTINE_STEMS) for t in tokens]))
         self.tfidf = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in self.papers])
+
+    def words(self, i: int) -> frozenset[str]:
+        """Paper i's strict stems, computed once per day: every reader's reasons quote from them."""
+        found = self._words.get(i)
+        if found is None:
+            paper = self.papers[i]
+            found = self._words[i] = frozenset(strict_stems(f"{paper.title} {paper.abstract}"))
+        return found
 
     def phrase_matrix(self, phrases: Sequence[Phrase]) -> sparse.csr_matrix:
         from scipy import sparse
@@ -186,7 +195,7 @@ class OfflineScorer:
             relevance=np.clip(np.rint(5 + 1.5 * final), 1, 10).astype(int),
             novelty=np.clip(np.rint(6 + 1.2 * index.novel + 0.6 * final), 1, 10).astype(int),
             value=np.round(final, 4),
-            comment=lambda i: _comment(i, index.papers[i], parsed, positive, negative),
+            comment=lambda i: _comment(i, index.words(i), parsed, positive, negative),
             scorer=lambda _i: self.name,
         )
         return ScoredBatch(ranking=ranking)
@@ -216,11 +225,12 @@ def _with_semantics(lexical: np.ndarray, vectors: DayVectors) -> np.ndarray:
     return zscore(first + SEMANTIC_WEIGHT * zscore(vectors.papers @ centroid))
 
 
-def _comment(i: int, paper: Paper, parsed: ParsedCriteria, positive: np.ndarray, negative: np.ndarray) -> str:
+def _comment(
+    i: int, words: frozenset[str], parsed: ParsedCriteria, positive: np.ndarray, negative: np.ndarray
+) -> str:
     """A one-line reason naming the matched criteria (and a rejected one it touches). Only
     phrases whose every word the paper has, in the same sense, are quoted: "in contrast to"
     does not name "contrastive methods", and instructions ("Keep relevant papers") never."""
-    words = set(strict_stems(f"{paper.title} {paper.abstract}"))
     hits = [
         (positive[i, j], p)
         for j, p in enumerate(parsed.positive)
