@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -20,6 +20,8 @@ from sqlmodel import Session, col, select
 from storage.deliveries import Claim, _claim_of
 from storage.tables import Delivery
 from storage.tables import Profile as ProfileRow
+
+INTERRUPTED = "interrupted (its worker stopped)"
 
 
 def _lease(now: dt.datetime, seconds: float) -> dt.datetime:
@@ -137,7 +139,14 @@ def claim_due(
             owner=owner,
             lease_until=_lease(now, seconds),
             claimed_at=now,
-            attempts=col(Delivery.attempts) + 1,
+            # an attempt its worker never finished (killed, lease lapsed) spends no retry
+            attempts=case(
+                (
+                    or_(col(Delivery.state) == "pending", col(Delivery.error) == INTERRUPTED),
+                    col(Delivery.attempts),
+                ),
+                else_=col(Delivery.attempts) + 1,
+            ),
             next_attempt_at=None,
         )
     )
@@ -174,7 +183,7 @@ def recover_expired(session: Session, *, now: dt.datetime) -> int:
     moved = session.exec(
         update(Delivery)
         .where(orphaned)
-        .values(state="failed", next_attempt_at=now, owner=None, error="interrupted (its worker stopped)")
+        .values(state="failed", next_attempt_at=now, owner=None, error=INTERRUPTED)
     )
     return int(moved.rowcount)
 
