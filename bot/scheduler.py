@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.day import DailyRun, Evening
 from core.deliver.due import ARXIV_ZONE, published_at
+from core.deliver.liveness import known_dead
 from core.deliver.worker import DeliveryWorker
 from core.errors import PaperbotError
 from storage import lease
@@ -100,9 +101,7 @@ class Scheduler:
         owner, seconds = self.worker.owner, self.lease_seconds
         try:
             now = self.clock()
-            held = await asyncio.to_thread(
-                self._write, lambda s: lease.acquire(s, LEADER, owner=owner, now=now, seconds=seconds)
-            )
+            held = await asyncio.to_thread(self._write, lambda s: _acquire(s, owner, now, seconds))
         except Exception as exc:  # not knowing means not leading: another worker may take over
             log.warning("renewing the leader lease failed: %s", exc)
             held = False
@@ -178,3 +177,13 @@ class Scheduler:
         report = await self.worker.tick(self.clock(), leader=self.leader)
         if report.sent or report.failed:
             log.warning("tick: %d digests of %s sent, %d failed", report.sent, report.day, report.failed)
+
+
+def _acquire(session: Session, owner: str, now: dt.datetime, seconds: float) -> bool:
+    """Take or renew the leader lease; a leader known dead (it ran here and its process is
+    gone: a restart after a crash) is not waited for until its lease expires."""
+    holder = lease.holder(session, LEADER, now=now)
+    if holder is not None and known_dead(holder, me=owner):
+        log.warning("the previous leader (%s) is gone; taking over at once", holder)
+        lease.release(session, LEADER, owner=holder)
+    return lease.acquire(session, LEADER, owner=owner, now=now, seconds=seconds)

@@ -173,12 +173,23 @@ def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
     return row == owner
 
 
-def recover_expired(session: Session, *, now: dt.datetime) -> int:
-    """Pending rows whose owner stopped renewing become due for a retry at once; the messages
-    they recorded are kept, so what a platform accepted is not sent again."""
+def pending_owners(session: Session) -> list[str]:
+    """The workers holding pending rows (to ask which of them are known dead)."""
+    found = session.exec(select(Delivery.owner).where(col(Delivery.state) == "pending").distinct())
+    return [o for o in found if o]
+
+
+def recover_expired(session: Session, *, now: dt.datetime, owners: Sequence[str] = ()) -> int:
+    """Pending rows whose owner stopped renewing, or of `owners` known dead, become due for a
+    retry at once; the messages they recorded are kept, so what a platform accepted is not
+    sent again."""
     orphaned = and_(
         col(Delivery.state) == "pending",
-        or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) <= now),
+        or_(
+            col(Delivery.lease_until).is_(None),
+            col(Delivery.lease_until) <= now,
+            col(Delivery.owner).in_(list(owners)),
+        ),
     )
     moved = session.exec(
         update(Delivery)

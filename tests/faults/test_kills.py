@@ -75,6 +75,48 @@ async def test_kills_in_the_middle_of_a_delivery_spend_none_of_its_retries(
     each_promised_paper_once(app, telegram_papers(fake_telegram, telegram), ["101"])
 
 
+def test_a_restarted_worker_takes_over_at_once_from_a_dead_worker_on_its_machine(app: App) -> None:
+    """A supervisor restarts a killed worker: its rows and the leader role are taken over at
+    once rather than after the lease (a minute); a live worker's never are."""
+    from bot.scheduler import LEADER, _acquire
+    from core.deliver.liveness import worker_name
+    from storage import lease
+
+    def owner_of(process: subprocess.Popen[bytes]) -> str:
+        host, _pid, _nonce, namespace = worker_name().rsplit(":", 3)
+        return f"{host}:{process.pid}:0a1b2c3d:{namespace}"
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    dead, alive = subprocess.Popen(sleeper), subprocess.Popen(sleeper)
+    dead.kill()
+    dead.wait()
+    now = at(DAY)
+    for chat in ("500", "501"):
+        subscribe(app, Identity("telegram", chat))
+    with app.sessions() as session, session.begin():
+        from storage.tables import Profile
+
+        ids = [int(p.id or 0) for p in session.exec(select(Profile).order_by(Profile.id))]
+        for pid, process in zip(ids, (dead, alive), strict=True):
+            claims.claim_new(session, profile_id=pid, day=DAY, owner=owner_of(process), now=now, seconds=60)
+        assert lease.acquire(session, LEADER, owner=owner_of(dead), now=now, seconds=60)
+    try:
+        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={}, clock=lambda: now)
+        assert worker.recover() == 1, "the dead worker's row, not the live one's"
+        with app.sessions() as session, session.begin():
+            owners = {r.profile_id: r.owner for r in session.exec(select(Delivery))}
+            assert owners == {ids[0]: None, ids[1]: owner_of(alive)}
+            assert _acquire(session, worker.owner, now, 60), "the dead leader is not waited for"
+            assert not _acquire(session, "another:1:x:y", now, 60)
+        with app.sessions() as session, session.begin():  # a live leader is
+            assert lease.acquire(session, LEADER, owner=owner_of(alive), now=now + dt.timedelta(minutes=2),
+                                 seconds=60)  # fmt: skip
+            assert not _acquire(session, worker.owner, now + dt.timedelta(minutes=2), 60)
+    finally:
+        alive.kill()
+        alive.wait()
+
+
 def _row_profile(session: object) -> int:
     from storage.tables import Profile
 
