@@ -61,6 +61,9 @@ class Outcome:
     final_failures: int
     unfinished: int
     seconds: float
+    in_flight: list[int]  # per kill: deliveries the killed worker held (at most one message each in flight)
+    max_attempts_seen: int
+    final_reasons: Counter[str]
 
 
 def _profiles(users: int, now: dt.datetime) -> list[dict[str, object]]:
@@ -148,6 +151,7 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
         started = time.time()
         worker = _start(env, folder)
         second: subprocess.Popen[bytes] | None = None
+        in_flight: list[int] = []
         try:
             for k in range(kills if faults else 0):
                 goal = len(_received(telegram, slack)) + rng.randint(15, 90)
@@ -158,6 +162,7 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
                     app.commands.handle(changer, command)
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()
+                in_flight.append(_held_by(app, worker.pid))
                 worker = _start(env, folder)
                 if k == kills // 2:
                     second = _start(env, folder)  # an overlapping deploy ...
@@ -175,7 +180,15 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
                         process.wait(timeout=15)
                     except subprocess.TimeoutExpired:
                         process.kill()
-        return _measure(app, telegram, slack, started)
+        return _measure(app, telegram, slack, started, in_flight)
+
+
+def _held_by(app: App, pid: int) -> int:
+    """Deliveries a killed worker was sending (owner `host:pid:nonce:pidns`): each may have had
+    one message in flight that the platform accepted but the journal never saw."""
+    with app.sessions() as session:
+        owners = session.exec(select(Delivery.owner).where(Delivery.state == "pending")).all()
+    return sum(1 for o in owners if o and o.split(":")[1:2] == [str(pid)])
 
 
 def _votes(app: App, rng: random.Random) -> list[str]:
@@ -185,7 +198,9 @@ def _votes(app: App, rng: random.Random) -> list[str]:
     return [f"/{rng.choice(['up', 'down'])} {rng.choice(papers)}"] if papers else []
 
 
-def _measure(app: App, telegram: FakeTelegram, slack: FakeSlack, started: float) -> Outcome:
+def _measure(
+    app: App, telegram: FakeTelegram, slack: FakeSlack, started: float, in_flight: list[int]
+) -> Outcome:
     received = _received(telegram, slack)
     with app.sessions() as session:
         rows = session.exec(select(Profile.platform_id, Delivery).join(Delivery)).all()
@@ -207,7 +222,10 @@ def _measure(app: App, telegram: FakeTelegram, slack: FakeSlack, started: float)
         papers_delivered=delivered, lost=lost, duplicate_messages=duplicate_messages,
         duplicate_papers=sum(n - 1 for c in got.values() for n in c.values() if n > 1),
         final_failures=sum(row.state == "failed" and row.next_attempt_at is None for _, row in rows),
-        unfinished=unfinished, seconds=last - started,
+        unfinished=unfinished, seconds=last - started, in_flight=in_flight,
+        max_attempts_seen=max((row.attempts for _, row in rows), default=0),
+        final_reasons=Counter((row.error or "")[:70] for _, row in rows
+                              if row.state == "failed" and row.next_attempt_at is None),
     )  # fmt: skip
 
 
@@ -226,8 +244,15 @@ def main() -> None:
           f"worker started and stopped, {args.fault_rate:.0%} 429/500 from the platforms and garbage from OpenAI")  # fmt: skip
     print(f"digests delivered: {chaos.delivered} of {args.users}; papers promised {chaos.promised}, "
           f"delivered {chaos.papers_delivered}, lost {chaos.lost}")  # fmt: skip
-    print(f"duplicate messages: {chaos.duplicate_messages} (kills: {args.kills}), duplicate papers: "
-          f"{chaos.duplicate_papers}; final failures: {chaos.final_failures}; unfinished: {chaos.unfinished}")  # fmt: skip
+    print(f"duplicate messages: {chaos.duplicate_messages} (kills: {args.kills}; deliveries the killed workers held: "
+          f"{sum(chaos.in_flight)}), duplicate papers: {chaos.duplicate_papers}; final failures: "
+          f"{chaos.final_failures}; unfinished: {chaos.unfinished}; most attempts of one delivery: {chaos.max_attempts_seen}")  # fmt: skip
+    print(f"deliveries held (claimed, being sent) at each kill: {chaos.in_flight}")
+    if chaos.final_reasons:
+        print(
+            "final failures by reason: "
+            + "; ".join(f"{n}× {r}" for r, n in chaos.final_reasons.most_common(5))
+        )
     if args.no_baseline:
         print(f"time to the last digest: {chaos.seconds:.1f} s with faults")
         return
