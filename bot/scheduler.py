@@ -29,7 +29,7 @@ from core.deliver.due import ARXIV_ZONE, published_at
 from core.deliver.liveness import known_dead
 from core.deliver.worker import DeliveryWorker
 from core.errors import PaperbotError
-from storage import lease
+from storage import claims, lease
 from storage import papers as paper_store
 
 LEADER = "scheduler"
@@ -59,6 +59,7 @@ class Scheduler:
         self.batch_poll_seconds = batch_poll_seconds
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.lease_seconds = lease_seconds
+        self.tick_seconds = tick_seconds
         self.leader = False
         hour, minute = map(int, ingest_time.split(":"))
         self.scheduler = AsyncIOScheduler(
@@ -177,6 +178,27 @@ class Scheduler:
         report = await self.worker.tick(self.clock(), leader=self.leader)
         if report.sent or report.failed:
             log.warning("tick: %d digests of %s sent, %d failed", report.sent, report.day, report.failed)
+        await self._tick_again_for_retries()
+
+    async def _tick_again_for_retries(self) -> None:
+        """A retry (or a dead worker's lease) coming due before the next tick gets a tick of its
+        own, so a failure backing off seconds is not held up a whole tick interval."""
+        platforms = self.worker.platforms(leader=self.leader)
+        try:
+            due = await asyncio.to_thread(self._read_next_due, platforms)
+        except Exception as exc:  # the regular tick still comes
+            log.warning("reading the next retry failed: %s", exc)
+            return
+        if due is None:
+            return
+        wait = (due - self.clock()).total_seconds()
+        if wait < self.tick_seconds:
+            at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=max(wait, 1.0))
+            self.scheduler.add_job(self.tick, DateTrigger(at), id="retry-tick", replace_existing=True)
+
+    def _read_next_due(self, platforms: list[str]) -> dt.datetime | None:
+        with self.daily.sessions() as session:
+            return claims.next_due(session, platforms=platforms)
 
 
 def _acquire(session: Session, owner: str, now: dt.datetime, seconds: float) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.deliveries import Claim, _claim_of
 from storage.tables import Delivery
@@ -171,6 +171,22 @@ def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
         select(Delivery.owner).where(col(Delivery.id) == delivery_id, col(Delivery.state) == "pending")
     ).first()
     return row == owner
+
+
+def next_due(session: Session, *, platforms: Sequence[str]) -> dt.datetime | None:
+    """When the next retry comes due or the next lease lapses among the rows `claim_due` could
+    take for `platforms`, if any (in UTC)."""
+    wanted = col(Delivery.profile_id).in_(
+        select(ProfileRow.id).where(
+            col(ProfileRow.platform).in_(list(platforms)),
+            ProfileRow.active,
+            ProfileRow.paused == False,  # noqa: E712
+        )
+    )
+    retry = select(func.min(Delivery.next_attempt_at)).where(col(Delivery.state) == "failed", wanted)
+    lapse = select(func.min(Delivery.lease_until)).where(col(Delivery.state) == "pending", wanted)
+    times = [session.exec(retry).one(), session.exec(lapse).one()]
+    return min((t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times if t is not None), default=None)
 
 
 def pending_owners(session: Session) -> list[str]:

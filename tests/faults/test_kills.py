@@ -25,6 +25,7 @@ from sqlmodel import select
 from bot.compose import App, build_app
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter
+from core.commands.core import Caller
 from core.deliver.worker import DeliveryWorker
 from core.models import Identity
 from storage import claims
@@ -178,8 +179,7 @@ def test_sigkill_at_random_points_keeps_the_invariant(
     chats = [str(c) for c in range(401, 441)]
     for chat in chats:
         subscribe(app, Identity("telegram", chat))
-        assert app.commands.handle(__import__("core.commands.core").commands.core.Caller(
-            Identity("telegram", chat)), "/time 00:00").ok  # fmt: skip
+        assert app.commands.handle(Caller(Identity("telegram", chat)), "/time 00:00").ok
     env = _env(settings, fake_telegram)
     adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
                               receive=False)  # only its signer, to read the buttons back  # fmt: skip
@@ -224,3 +224,36 @@ def test_sigkill_at_random_points_keeps_the_invariant(
     each_promised_paper_once(app, {w: c for w, c in got.items() if w not in twice}, set(chats) - twice)
     assert fake_telegram.token.encode() not in err
     app.engine.dispose()
+
+
+async def test_a_retry_due_before_the_next_tick_gets_a_tick_of_its_own(
+    settings: Settings, listing_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    """A send failing with a backoff of seconds was held up to the next tick (a minute); after
+    kills and 429/500 that was most of the time to the last digest."""
+    from bot import compose
+
+    app = build_app(settings.model_copy(update={"delivery_retry_minutes": 0.05}))  # 3 s
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    subscribe(app, Identity("telegram", "101"))
+    now = [at(DAY)]
+    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
+                              receive=False)  # fmt: skip
+    await adapter.start()
+    try:
+        worker = compose.delivery_worker(app, {"telegram": adapter}, clock=lambda: now[0])
+        scheduler = compose.scheduler(app, worker, clock=lambda: now[0])
+        await scheduler.lead()
+        fake_telegram.broken = {101: 1}
+        started = dt.datetime.now(dt.UTC)
+        await scheduler.tick()
+        assert _row(app).state == "failed"
+        job = scheduler.scheduler.get_job("retry-tick")
+        assert job is not None, "no tick before the regular one"
+        assert job.trigger.run_date - started < dt.timedelta(seconds=10)
+        now[0] += dt.timedelta(seconds=4)
+        await scheduler.tick()
+        assert _row(app).state == "sent"
+    finally:
+        await adapter.stop()
+        app.engine.dispose()
