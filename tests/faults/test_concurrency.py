@@ -1,0 +1,91 @@
+"""Concurrent commands through the real Telegram adapter, one row each: what runs at the same
+moment for one profile (commands, the scheduled delivery).
+
+Invariant: no reply is "Something went wrong"; one delivery row per profile and day; a
+scheduled digest's promised papers each arrive once (or the row records a final failure).
+Parallel CLI ingests and digests are tests/test_concurrency.py (real processes).
+
+To add a row: a `Race` (a name and the commands sent at once; `tick` adds the worker's
+scheduled delivery to them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from telegram import Update
+
+from bot.compose import App
+from bot.telegram.adapter import TelegramAdapter
+from core.deliver.worker import DeliveryWorker
+from core.models import Identity
+from storage.tables import Delivery
+from tests.conftest import DAY
+from tests.fakes.telegram_server import FakeTelegram
+from tests.faults.check import at, subscribe, telegram_papers
+from tests.test_telegram import message_update
+
+CHAT = 1001
+
+
+@dataclass
+class Race:
+    name: str
+    commands: tuple[str, ...]
+    tick: bool = False
+
+
+RACES = [
+    Race("two /digest at once", ("/digest", "/digest")),
+    Race("three /digest at once", ("/digest", "/digest", "/digest")),
+    Race("/digest while the scheduled digest is sent", ("/digest",), tick=True),
+    Race("/top 3 and /threshold while the scheduled digest is sent", ("/top 3", "/threshold 2 2"), tick=True),
+    Race("/pause while the scheduled digest is sent", ("/pause",), tick=True),
+    Race("/digest and /top 2 at once", ("/digest", "/top 2")),
+]
+
+
+@pytest.fixture
+async def bot(app: App, fake_telegram: FakeTelegram, listing_path: Path) -> TelegramAdapter:
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    adapter = TelegramAdapter(core=app.commands, token=fake_telegram.token, base_url=fake_telegram.base_url,
+                              receive=False)  # fmt: skip
+    await adapter.start()
+    yield adapter  # type: ignore[misc]
+    await adapter.stop()
+
+
+@pytest.mark.parametrize("race", RACES, ids=[r.name for r in RACES])
+async def test_a_race_keeps_the_invariant(
+    app: App, fake_telegram: FakeTelegram, bot: TelegramAdapter, race: Race
+) -> None:
+    subscribe(app, Identity("telegram", str(CHAT)))
+    before = len(fake_telegram.sent())
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": bot},
+                            clock=lambda: at(DAY))  # fmt: skip
+
+    async def command(text: str) -> None:
+        await bot.app.process_update(Update.de_json(message_update(CHAT, text), bot.app.bot))
+
+    runs = [command(c) for c in race.commands] + ([worker.tick()] if race.tick else [])
+    await asyncio.gather(*runs)
+    replies = [m["text"] for m in fake_telegram.sent()[before:]]
+    assert not [r for r in replies if "Something went wrong" in r], replies
+    with app.sessions() as session:
+        rows = list(session.exec(select(Delivery)))
+    paused_first = race.commands == ("/pause",) and not rows  # the pause won: nothing was due
+    assert paused_first or (len(rows) == 1 and rows[0].digest_date == DAY), rows
+    if race.tick and rows:
+        got = telegram_papers(fake_telegram, bot).get(str(CHAT), Counter())
+        row = rows[0]
+        assert row.state in ("sent", "failed"), row
+        if row.state == "failed":
+            assert row.next_attempt_at is None and row.error
+        digests = sum(c == "/digest" for c in race.commands)
+        assert set(got) <= set(row.paper_ids) or digests, "nothing unpromised"
+        assert all(n <= 1 + digests for n in got.values()), f"a paper more often than asked: {got}"
