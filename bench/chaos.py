@@ -62,6 +62,7 @@ class Outcome:
     unfinished: int
     seconds: float
     in_flight: list[int]  # per kill: deliveries the killed worker held (at most one message each in flight)
+    unjournaled: list[int]  # per kill: messages accepted by a platform but in no journal (in flight)
     max_attempts_seen: int
     final_reasons: Counter[str]
 
@@ -152,6 +153,7 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
         worker = _start(env, folder)
         second: subprocess.Popen[bytes] | None = None
         in_flight: list[int] = []
+        unjournaled: list[int] = []
         try:
             for k in range(kills if faults else 0):
                 goal = len(_received(telegram, slack)) + rng.randint(15, 90)
@@ -163,6 +165,7 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()
                 in_flight.append(_held_by(app, worker.pid))
+                unjournaled.append(_unjournaled(app, telegram, slack))
                 worker = _start(env, folder)
                 if k == kills // 2:
                     second = _start(env, folder)  # an overlapping deploy ...
@@ -180,7 +183,7 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
                         process.wait(timeout=15)
                     except subprocess.TimeoutExpired:
                         process.kill()
-        return _measure(app, telegram, slack, started, in_flight)
+        return _measure(app, telegram, slack, started, in_flight, unjournaled)
 
 
 def _held_by(app: App, pid: int) -> int:
@@ -191,6 +194,16 @@ def _held_by(app: App, pid: int) -> int:
     return sum(1 for o in owners if o and o.split(":")[1:2] == [str(pid)])
 
 
+def _unjournaled(app: App, telegram: FakeTelegram, slack: FakeSlack) -> int:
+    """Messages in flight at a kill: accepted by a platform but not (yet) in any delivery's
+    journal. A dead worker's are exactly the ones a resume may send again."""
+    accepted = Counter(who for who, _, papers in _received(telegram, slack) if papers)
+    with app.sessions() as session:
+        rows = session.exec(select(Profile.platform_id, Delivery.message_ids).join(Delivery)).all()
+    journaled = Counter({who: len(ids) for who, ids in rows})
+    return sum(max(0, n - journaled[who]) for who, n in accepted.items())
+
+
 def _votes(app: App, rng: random.Random) -> list[str]:
     with app.sessions() as session:
         rows = session.exec(select(Delivery.paper_ids).limit(5)).all()
@@ -199,8 +212,9 @@ def _votes(app: App, rng: random.Random) -> list[str]:
 
 
 def _measure(
-    app: App, telegram: FakeTelegram, slack: FakeSlack, started: float, in_flight: list[int]
-) -> Outcome:
+    app: App, telegram: FakeTelegram, slack: FakeSlack, started: float, in_flight: list[int],
+    unjournaled: list[int],
+) -> Outcome:  # fmt: skip
     received = _received(telegram, slack)
     with app.sessions() as session:
         rows = session.exec(select(Profile.platform_id, Delivery).join(Delivery)).all()
@@ -222,7 +236,7 @@ def _measure(
         papers_delivered=delivered, lost=lost, duplicate_messages=duplicate_messages,
         duplicate_papers=sum(n - 1 for c in got.values() for n in c.values() if n > 1),
         final_failures=sum(row.state == "failed" and row.next_attempt_at is None for _, row in rows),
-        unfinished=unfinished, seconds=last - started, in_flight=in_flight,
+        unfinished=unfinished, seconds=last - started, in_flight=in_flight, unjournaled=unjournaled,
         max_attempts_seen=max((row.attempts for _, row in rows), default=0),
         final_reasons=Counter((row.error or "")[:70] for _, row in rows
                               if row.state == "failed" and row.next_attempt_at is None),
@@ -248,6 +262,8 @@ def main() -> None:
           f"{sum(chaos.in_flight)}), duplicate papers: {chaos.duplicate_papers}; final failures: "
           f"{chaos.final_failures}; unfinished: {chaos.unfinished}; most attempts of one delivery: {chaos.max_attempts_seen}")  # fmt: skip
     print(f"deliveries held (claimed, being sent) at each kill: {chaos.in_flight}")
+    print(f"messages in flight (accepted, not journalled) at each kill: {chaos.unjournaled} "
+          f"(sum {sum(chaos.unjournaled)}: the duplicates the kills may cause)")  # fmt: skip
     if chaos.final_reasons:
         print(
             "final failures by reason: "

@@ -83,7 +83,9 @@ def claim_new_many(
         locked = session.exec(
             select(ProfileRow.id)
             .where(col(ProfileRow.id).in_(list(profile_ids)))
-            .with_for_update(skip_locked=True)
+            # NO KEY UPDATE: a /digest inserting the profile's delivery (its foreign key check
+            # takes KEY SHARE) is not blocked, so it cannot deadlock with this claim's insert
+            .with_for_update(skip_locked=True, key_share=True)
         ).all()
         profile_ids = [int(i) for i in locked if i is not None]
         if not profile_ids:

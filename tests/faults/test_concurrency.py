@@ -12,11 +12,14 @@ scheduled delivery to them).
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 from telegram import Update
 
@@ -24,7 +27,9 @@ from bot.compose import App
 from bot.telegram.adapter import TelegramAdapter
 from core.deliver.worker import DeliveryWorker
 from core.models import Identity
-from storage.tables import Delivery
+from storage import claims, deliveries
+from storage.tables import Delivery, Profile
+from tests import pg
 from tests.conftest import DAY
 from tests.fakes.telegram_server import FakeTelegram
 from tests.faults.check import at, subscribe, telegram_papers
@@ -89,3 +94,44 @@ async def test_a_race_keeps_the_invariant(
         digests = sum(c == "/digest" for c in race.commands)
         assert set(got) <= set(row.paper_ids) or digests, "nothing unpromised"
         assert all(n <= 1 + digests for n in got.values()), f"a paper more often than asked: {got}"
+
+
+@pytest.mark.skipif(not pg.SERVER_URL, reason="PostgreSQL's row locks (SQLite has one writer)")
+def test_a_claim_and_a_digest_command_for_one_profile_never_deadlock(app: App) -> None:
+    """Found by the '/digest while the scheduled digest is sent' row on PostgreSQL (1 in 6): the
+    worker locked the profile FOR UPDATE, /digest's delivery insert waited on it for its foreign
+    key check, then the worker's insert waited on /digest's row: a deadlock, the tick failed.
+    Here the /digest insert is made to land exactly between the worker's lock and its insert."""
+    subscribe(app, Identity("telegram", str(CHAT)))
+    with app.sessions() as session:
+        (profile_id,) = session.exec(select(Profile.id)).all()
+    errors: list[BaseException] = []
+
+    def digest_command() -> None:
+        try:
+            with app.sessions() as session, session.begin():
+                deliveries.record_sent(
+                    session, profile_id=int(profile_id or 0), day=DAY, paper_ids=["2506.00001"]
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    command = threading.Thread(target=digest_command)
+
+    def between(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "SKIP LOCKED" in statement and "FROM profile" in statement and not command.is_alive():
+            command.start()
+            command.join(0.5)  # done, or waiting on the worker's lock
+
+    event.listen(app.engine, "after_cursor_execute", between)
+    try:
+        with app.sessions() as session, session.begin():
+            ids = [int(profile_id or 0)]
+            claims.claim_new_many(session, profile_ids=ids, day=DAY, owner="w", now=at(DAY), seconds=60)
+    finally:
+        event.remove(app.engine, "after_cursor_execute", between)
+        command.join(10)
+    assert not errors, errors
+    with app.sessions() as session:
+        rows = list(session.exec(select(Delivery)))
+    assert [(r.state, r.paper_ids) for r in rows] == [("sent", ["2506.00001"])]

@@ -155,7 +155,7 @@ def _env(settings: Settings, telegram: FakeTelegram) -> dict[str, str]:
 
 
 def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "bot.cli", "run", "--role", "worker"]
+    command = [sys.executable, "-m", "bot.cli", "-v", "run", "--role", "worker"]
     return subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -189,7 +189,7 @@ def test_sigkill_at_random_points_keeps_the_invariant(
             goal = len(fake_telegram.accepted) + rng.randint(3, 25)
             if row.during_resume and k:
                 goal = len(fake_telegram.accepted) + rng.randint(1, 4)  # soon after the restart resumed
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 10  # (the fan-out may end before the goal)
             while len(fake_telegram.accepted) < goal and time.monotonic() < deadline:
                 time.sleep(0.01)
             worker.kill()
@@ -207,7 +207,8 @@ def test_sigkill_at_random_points_keeps_the_invariant(
         while time.monotonic() < deadline:
             with app.sessions() as session:
                 rows = list(session.exec(select(Delivery)))
-            if len(rows) == len(chats) and all(r.state == "sent" or r.next_attempt_at is None for r in rows):
+            final = (r.state == "sent" or (r.state == "failed" and r.next_attempt_at is None) for r in rows)
+            if len(rows) == len(chats) and all(final):
                 break
             time.sleep(0.2)
         took, err = _stop(worker)
@@ -221,7 +222,10 @@ def test_sigkill_at_random_points_keeps_the_invariant(
     extra = Counter({who: n - 1 for who, c in got.items() for n in c.values() if n > 1})
     assert sum(extra.values()) <= in_flight, f"papers again beyond the rows in flight at the kills: {extra}"
     twice = {who for who in extra}
-    each_promised_paper_once(app, {w: c for w, c in got.items() if w not in twice}, set(chats) - twice)
+    try:
+        each_promised_paper_once(app, {w: c for w, c in got.items() if w not in twice}, set(chats) - twice)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\nthe last worker's log:\n{err.decode()[-4000:]}") from exc
     assert fake_telegram.token.encode() not in err
     app.engine.dispose()
 
