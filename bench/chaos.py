@@ -65,6 +65,8 @@ class Outcome:
     unjournaled: list[int]  # per kill: messages accepted by a platform but in no journal (in flight)
     max_attempts_seen: int
     final_reasons: Counter[str]
+    telegram_messages: int
+    slack_messages: int
 
 
 def _profiles(users: int, now: dt.datetime) -> list[dict[str, object]]:
@@ -237,6 +239,7 @@ def _measure(
         duplicate_papers=sum(n - 1 for c in got.values() for n in c.values() if n > 1),
         final_failures=sum(row.state == "failed" and row.next_attempt_at is None for _, row in rows),
         unfinished=unfinished, seconds=last - started, in_flight=in_flight, unjournaled=unjournaled,
+        telegram_messages=len(telegram.accepted), slack_messages=len(slack.of("chat.postMessage")),
         max_attempts_seen=max((row.attempts for _, row in rows), default=0),
         final_reasons=Counter((row.error or "")[:70] for _, row in rows
                               if row.state == "failed" and row.next_attempt_at is None),
@@ -269,13 +272,16 @@ def main() -> None:
             "final failures by reason: "
             + "; ".join(f"{n}× {r}" for r, n in chaos.final_reasons.most_common(5))
         )
+    print(f"messages accepted: {chaos.telegram_messages} Telegram (at the adapter's 29 per second at least "
+          f"{chaos.telegram_messages / 29:.0f} s), {chaos.slack_messages} Slack")  # fmt: skip
     if args.no_baseline:
         print(f"time to the last digest: {chaos.seconds:.1f} s with faults")
         return
     calm = one_run(args.users, faults=False, kills=0, rate=0.0, seed=1, timeout=args.timeout)
     print(f"time to the last digest: {chaos.seconds:.1f} s with faults vs {calm.seconds:.1f} s without "
           f"(×{chaos.seconds / max(calm.seconds, 0.001):.2f}); without faults: {calm.delivered} delivered, "
-          f"{calm.duplicate_messages} duplicates, {calm.lost} papers lost")  # fmt: skip
+          f"{calm.duplicate_messages} duplicates, {calm.lost} papers lost; {calm.telegram_messages} Telegram "
+          f"messages (at least {calm.telegram_messages / 29:.0f} s at 29 per second)")  # fmt: skip
 
 
 if __name__ == "__main__":
