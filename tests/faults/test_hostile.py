@@ -211,7 +211,9 @@ async def test_any_webhook_body_is_answered_200_or_4xx(telegram_bot: Any, body: 
 EDITS = ["/top 3", "/pause", "/threshold 9 9", "/topics set something else", "/tz Europe/Paris"]
 
 
-@pytest.mark.parametrize("command", EDITS)
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, marks=[pytest.mark.slow] if n > 1 else []) for n, c in enumerate(EDITS)]
+)
 async def test_an_edited_message_changes_nothing(
     app: App, fake_telegram: FakeTelegram, telegram_bot: Any, command: str
 ) -> None:

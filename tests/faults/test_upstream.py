@@ -73,7 +73,7 @@ LLM_FAULTS = [
     LlmFault("200 with negative token counts", {"mode": "negative_usage"}, offline=False),
     LlmFault("200 with deeply nested JSON", {"mode": "nested"}),
     LlmFault("200 with deeply nested content", {"mode": "nested_content"}),
-    LlmFault("no answer within the timeout", {"mode": "hang", "hang_seconds": 1.0}),
+    LlmFault("no answer within the timeout", {"mode": "hang", "hang_seconds": 0.7}),
     LlmFault("half the calls garbage", {"garbage_rate": 0.5}, offline=None),
 ]  # fmt: skip
 
@@ -91,7 +91,13 @@ def _llm_app(settings: Settings, base_url: str) -> App:
     return build_app(settings.model_copy(update=values))
 
 
-@pytest.mark.parametrize("fault", LLM_FAULTS, ids=[f.name for f in LLM_FAULTS])
+SLOW_LLM = {"200 with deeply nested content", "half the calls garbage", "500 on every call"}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [pytest.param(f, id=f.name, marks=[pytest.mark.slow] if f.name in SLOW_LLM else []) for f in LLM_FAULTS],
+)
 async def test_an_llm_fault_keeps_the_invariant(
     settings: Settings, listing_path: Path, fake_openai: FakeOpenAI, fake_telegram: FakeTelegram,
     fault: LlmFault, caplog: pytest.LogCaptureFixture,
@@ -184,7 +190,20 @@ def _stored(app: App) -> tuple[int, int, list[AnnouncementDay]]:
         return int(papers), int(listed), list(session.exec(select(AnnouncementDay)))
 
 
-@pytest.mark.parametrize("fault", ARXIV_FAULTS, ids=[f.name for f in ARXIV_FAULTS])
+SLOW_ARXIV = {
+    "rss 500 once, then the feed",
+    "api garbage 200 (empty feed)",
+    "rss timeout once, then the feed",
+}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(f, id=f.name, marks=[pytest.mark.slow] if f.name in SLOW_ARXIV else [])
+        for f in ARXIV_FAULTS
+    ],
+)
 def test_an_arxiv_fault_keeps_the_invariant(
     settings: Settings, fake_arxiv: FakeArxiv, records: list[dict[str, Any]], fault: ArxivFault,
     caplog: pytest.LogCaptureFixture,
