@@ -62,7 +62,7 @@ class Outcome:
     unfinished: int
     seconds: float
     in_flight: list[int]  # per kill: deliveries the killed worker held (at most one message each in flight)
-    unjournaled: list[int]  # per kill: messages accepted by a platform but in no journal (in flight)
+    unjournaled: list[int]  # at each kill: messages accepted by a platform and in no journal, so far
     max_attempts_seen: int
     final_reasons: Counter[str]
     telegram_messages: int
@@ -265,8 +265,10 @@ def main() -> None:
           f"{sum(chaos.in_flight)}), duplicate papers: {chaos.duplicate_papers}; final failures: "
           f"{chaos.final_failures}; unfinished: {chaos.unfinished}; most attempts of one delivery: {chaos.max_attempts_seen}")  # fmt: skip
     print(f"deliveries held (claimed, being sent) at each kill: {chaos.in_flight}")
-    print(f"messages in flight (accepted, not journalled) at each kill: {chaos.unjournaled} "
-          f"(sum {sum(chaos.unjournaled)}: the duplicates the kills may cause)")  # fmt: skip
+    totals = [0, *chaos.unjournaled]  # running totals: a resent message stays one more than journalled
+    per_kill = [b - a for a, b in zip(totals, totals[1:], strict=False)]
+    print(f"messages in flight (accepted, not journalled) at each kill: {per_kill} (sum {sum(per_kill)}: "
+          f"the most duplicates the kills may cause; duplicate messages: {chaos.duplicate_messages})")  # fmt: skip
     if chaos.final_reasons:
         print(
             "final failures by reason: "
