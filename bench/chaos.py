@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import random
 import signal
@@ -266,7 +267,7 @@ def main() -> None:
           f"{chaos.final_failures}; unfinished: {chaos.unfinished}; most attempts of one delivery: {chaos.max_attempts_seen}")  # fmt: skip
     print(f"deliveries held (claimed, being sent) at each kill: {chaos.in_flight}")
     totals = [0, *chaos.unjournaled]  # running totals: a resent message stays one more than journalled
-    per_kill = [b - a for a, b in zip(totals, totals[1:], strict=False)]
+    per_kill = [b - a for a, b in itertools.pairwise(totals)]
     print(f"messages in flight (accepted, not journalled) at each kill: {per_kill} (sum {sum(per_kill)}: "
           f"the most duplicates the kills may cause; duplicate messages: {chaos.duplicate_messages})")  # fmt: skip
     if chaos.final_reasons:
