@@ -68,6 +68,7 @@ class Outcome:
     final_reasons: Counter[str]
     telegram_messages: int
     slack_messages: int
+    timeline: str  # when the first message went out, and each platform's last
 
 
 def _profiles(users: int, now: dt.datetime) -> list[dict[str, object]]:
@@ -207,6 +208,14 @@ def _unjournaled(app: App, telegram: FakeTelegram, slack: FakeSlack) -> int:
     return sum(max(0, n - journaled[who]) for who, n in accepted.items())
 
 
+def _timeline(received: list[tuple[str, float, list[str]]], started: float) -> str:
+    telegram = [when - started for who, when, _ in received if who.isdigit()]
+    slack = [when - started for who, when, _ in received if not who.isdigit()]
+    first = min(telegram + slack, default=0.0)
+    return (f"first message at {first:.1f} s, last Telegram at {max(telegram, default=0.0):.1f} s, "
+            f"last Slack at {max(slack, default=0.0):.1f} s")  # fmt: skip
+
+
 def _votes(app: App, rng: random.Random) -> list[str]:
     with app.sessions() as session:
         rows = session.exec(select(Delivery.paper_ids).limit(5)).all()
@@ -241,6 +250,7 @@ def _measure(
         final_failures=sum(row.state == "failed" and row.next_attempt_at is None for _, row in rows),
         unfinished=unfinished, seconds=last - started, in_flight=in_flight, unjournaled=unjournaled,
         telegram_messages=len(telegram.accepted), slack_messages=len(slack.of("chat.postMessage")),
+        timeline=_timeline(received, started),
         max_attempts_seen=max((row.attempts for _, row in rows), default=0),
         final_reasons=Counter((row.error or "")[:70] for _, row in rows
                               if row.state == "failed" and row.next_attempt_at is None),
@@ -277,6 +287,7 @@ def main() -> None:
         )
     print(f"messages accepted: {chaos.telegram_messages} Telegram (at the adapter's 29 per second at least "
           f"{chaos.telegram_messages / 29:.0f} s), {chaos.slack_messages} Slack")  # fmt: skip
+    print(f"with faults: {chaos.timeline}")
     if args.no_baseline:
         print(f"time to the last digest: {chaos.seconds:.1f} s with faults")
         return
@@ -285,6 +296,7 @@ def main() -> None:
           f"(×{chaos.seconds / max(calm.seconds, 0.001):.2f}); without faults: {calm.delivered} delivered, "
           f"{calm.duplicate_messages} duplicates, {calm.lost} papers lost; {calm.telegram_messages} Telegram "
           f"messages (at least {calm.telegram_messages / 29:.0f} s at 29 per second)")  # fmt: skip
+    print(f"without faults: {calm.timeline}")
 
 
 if __name__ == "__main__":

@@ -135,3 +135,30 @@ def test_a_claim_and_a_digest_command_for_one_profile_never_deadlock(app: App) -
     with app.sessions() as session:
         rows = list(session.exec(select(Delivery)))
     assert [(r.state, r.paper_ids) for r in rows] == [("sent", ["2506.00001"])]
+
+
+async def test_a_workspace_posts_other_digests_while_one_pauses_between_its_messages(
+    app: App, listing_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by bench/chaos.py: a Slack digest held one of its workspace's 4 send slots through
+    the one-second pause between its messages, so 1,000 users of one workspace took ~275 s
+    with the workspace idle most of the time. With one slot: the other digest's first message
+    goes out in that pause."""
+    from bot.slack.adapter import SlackAdapter
+    from tests.fakes.slack_server import FakeSlack
+
+    monkeypatch.setattr("bot.slack.send.CHANNEL_INTERVAL", 0.3)
+    monkeypatch.setattr("bot.slack.adapter.SENDS_PER_WORKSPACE", 1)
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    for user in ("U1", "U2"):
+        subscribe(app, Identity("slack", user, workspace="T1", kind="user"))
+    with FakeSlack() as slack:
+        adapter = SlackAdapter(core=app.commands, signing_secret="signing-secret", base_url=slack.base_url,
+                               token="xoxb-T1-concurrency", receive=False)  # fmt: skip
+        await adapter.start()
+        worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"slack": adapter},
+                                clock=lambda: at(DAY))  # fmt: skip
+        report = await worker.tick()
+        channels = [str(c.args["channel"]) for c in slack.of("chat.postMessage")]
+    assert report.sent == 2 and len(channels) >= 4, channels  # two digests of two messages or more
+    assert channels[0] != channels[1], f"one digest held the workspace through its pause: {channels}"
