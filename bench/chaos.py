@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import random
 import signal
@@ -61,6 +62,13 @@ class Outcome:
     final_failures: int
     unfinished: int
     seconds: float
+    in_flight: list[int]  # per kill: deliveries the killed worker held (at most one message each in flight)
+    unjournaled: list[int]  # at each kill: messages accepted by a platform and in no journal, so far
+    max_attempts_seen: int
+    final_reasons: Counter[str]
+    telegram_messages: int
+    slack_messages: int
+    timeline: str  # when the first message went out, and each platform's last
 
 
 def _profiles(users: int, now: dt.datetime) -> list[dict[str, object]]:
@@ -148,6 +156,8 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
         started = time.time()
         worker = _start(env, folder)
         second: subprocess.Popen[bytes] | None = None
+        in_flight: list[int] = []
+        unjournaled: list[int] = []
         try:
             for k in range(kills if faults else 0):
                 goal = len(_received(telegram, slack)) + rng.randint(15, 90)
@@ -158,6 +168,8 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
                     app.commands.handle(changer, command)
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()
+                in_flight.append(_held_by(app, worker.pid))
+                unjournaled.append(_unjournaled(app, telegram, slack))
                 worker = _start(env, folder)
                 if k == kills // 2:
                     second = _start(env, folder)  # an overlapping deploy ...
@@ -175,7 +187,33 @@ def one_run(users: int, *, faults: bool, kills: int, rate: float, seed: int, tim
                         process.wait(timeout=15)
                     except subprocess.TimeoutExpired:
                         process.kill()
-        return _measure(app, telegram, slack, started)
+        return _measure(app, telegram, slack, started, in_flight, unjournaled)
+
+
+def _held_by(app: App, pid: int) -> int:
+    """Deliveries a killed worker was sending (owner `host:pid:nonce:pidns`): each may have had
+    one message in flight that the platform accepted but the journal never saw."""
+    with app.sessions() as session:
+        owners = session.exec(select(Delivery.owner).where(Delivery.state == "pending")).all()
+    return sum(1 for o in owners if o and o.split(":")[1:2] == [str(pid)])
+
+
+def _unjournaled(app: App, telegram: FakeTelegram, slack: FakeSlack) -> int:
+    """Messages in flight at a kill: accepted by a platform but not (yet) in any delivery's
+    journal. A dead worker's are exactly the ones a resume may send again."""
+    accepted = Counter(who for who, _, papers in _received(telegram, slack) if papers)
+    with app.sessions() as session:
+        rows = session.exec(select(Profile.platform_id, Delivery.message_ids).join(Delivery)).all()
+    journaled = Counter({who: len(ids) for who, ids in rows})
+    return sum(max(0, n - journaled[who]) for who, n in accepted.items())
+
+
+def _timeline(received: list[tuple[str, float, list[str]]], started: float) -> str:
+    telegram = [when - started for who, when, _ in received if who.isdigit()]
+    slack = [when - started for who, when, _ in received if not who.isdigit()]
+    first = min(telegram + slack, default=0.0)
+    return (f"first message at {first:.1f} s, last Telegram at {max(telegram, default=0.0):.1f} s, "
+            f"last Slack at {max(slack, default=0.0):.1f} s")  # fmt: skip
 
 
 def _votes(app: App, rng: random.Random) -> list[str]:
@@ -185,7 +223,10 @@ def _votes(app: App, rng: random.Random) -> list[str]:
     return [f"/{rng.choice(['up', 'down'])} {rng.choice(papers)}"] if papers else []
 
 
-def _measure(app: App, telegram: FakeTelegram, slack: FakeSlack, started: float) -> Outcome:
+def _measure(
+    app: App, telegram: FakeTelegram, slack: FakeSlack, started: float, in_flight: list[int],
+    unjournaled: list[int],
+) -> Outcome:  # fmt: skip
     received = _received(telegram, slack)
     with app.sessions() as session:
         rows = session.exec(select(Profile.platform_id, Delivery).join(Delivery)).all()
@@ -207,7 +248,12 @@ def _measure(app: App, telegram: FakeTelegram, slack: FakeSlack, started: float)
         papers_delivered=delivered, lost=lost, duplicate_messages=duplicate_messages,
         duplicate_papers=sum(n - 1 for c in got.values() for n in c.values() if n > 1),
         final_failures=sum(row.state == "failed" and row.next_attempt_at is None for _, row in rows),
-        unfinished=unfinished, seconds=last - started,
+        unfinished=unfinished, seconds=last - started, in_flight=in_flight, unjournaled=unjournaled,
+        telegram_messages=len(telegram.accepted), slack_messages=len(slack.of("chat.postMessage")),
+        timeline=_timeline(received, started),
+        max_attempts_seen=max((row.attempts for _, row in rows), default=0),
+        final_reasons=Counter((row.error or "")[:70] for _, row in rows
+                              if row.state == "failed" and row.next_attempt_at is None),
     )  # fmt: skip
 
 
@@ -226,15 +272,31 @@ def main() -> None:
           f"worker started and stopped, {args.fault_rate:.0%} 429/500 from the platforms and garbage from OpenAI")  # fmt: skip
     print(f"digests delivered: {chaos.delivered} of {args.users}; papers promised {chaos.promised}, "
           f"delivered {chaos.papers_delivered}, lost {chaos.lost}")  # fmt: skip
-    print(f"duplicate messages: {chaos.duplicate_messages} (kills: {args.kills}), duplicate papers: "
-          f"{chaos.duplicate_papers}; final failures: {chaos.final_failures}; unfinished: {chaos.unfinished}")  # fmt: skip
+    print(f"duplicate messages: {chaos.duplicate_messages} (kills: {args.kills}; deliveries the killed workers held: "
+          f"{sum(chaos.in_flight)}), duplicate papers: {chaos.duplicate_papers}; final failures: "
+          f"{chaos.final_failures}; unfinished: {chaos.unfinished}; most attempts of one delivery: {chaos.max_attempts_seen}")  # fmt: skip
+    print(f"deliveries held (claimed, being sent) at each kill: {chaos.in_flight}")
+    totals = [0, *chaos.unjournaled]  # running totals: a resent message stays one more than journalled
+    per_kill = [b - a for a, b in itertools.pairwise(totals)]
+    print(f"messages in flight (accepted, not journalled) at each kill: {per_kill} (sum {sum(per_kill)}: "
+          f"the most duplicates the kills may cause; duplicate messages: {chaos.duplicate_messages})")  # fmt: skip
+    if chaos.final_reasons:
+        print(
+            "final failures by reason: "
+            + "; ".join(f"{n}× {r}" for r, n in chaos.final_reasons.most_common(5))
+        )
+    print(f"messages accepted: {chaos.telegram_messages} Telegram (at the adapter's 29 per second at least "
+          f"{chaos.telegram_messages / 29:.0f} s), {chaos.slack_messages} Slack")  # fmt: skip
+    print(f"with faults: {chaos.timeline}")
     if args.no_baseline:
         print(f"time to the last digest: {chaos.seconds:.1f} s with faults")
         return
     calm = one_run(args.users, faults=False, kills=0, rate=0.0, seed=1, timeout=args.timeout)
     print(f"time to the last digest: {chaos.seconds:.1f} s with faults vs {calm.seconds:.1f} s without "
           f"(×{chaos.seconds / max(calm.seconds, 0.001):.2f}); without faults: {calm.delivered} delivered, "
-          f"{calm.duplicate_messages} duplicates, {calm.lost} papers lost")  # fmt: skip
+          f"{calm.duplicate_messages} duplicates, {calm.lost} papers lost; {calm.telegram_messages} Telegram "
+          f"messages (at least {calm.telegram_messages / 29:.0f} s at 29 per second)")  # fmt: skip
+    print(f"without faults: {calm.timeline}")
 
 
 if __name__ == "__main__":

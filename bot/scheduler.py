@@ -26,9 +26,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from core.day import DailyRun, Evening
 from core.deliver.due import ARXIV_ZONE, published_at
+from core.deliver.liveness import known_dead
 from core.deliver.worker import DeliveryWorker
 from core.errors import PaperbotError
-from storage import lease
+from storage import claims, lease
 from storage import papers as paper_store
 
 LEADER = "scheduler"
@@ -58,6 +59,7 @@ class Scheduler:
         self.batch_poll_seconds = batch_poll_seconds
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.lease_seconds = lease_seconds
+        self.tick_seconds = tick_seconds
         self.leader = False
         hour, minute = map(int, ingest_time.split(":"))
         self.scheduler = AsyncIOScheduler(
@@ -100,9 +102,7 @@ class Scheduler:
         owner, seconds = self.worker.owner, self.lease_seconds
         try:
             now = self.clock()
-            held = await asyncio.to_thread(
-                self._write, lambda s: lease.acquire(s, LEADER, owner=owner, now=now, seconds=seconds)
-            )
+            held = await asyncio.to_thread(self._write, lambda s: _acquire(s, owner, now, seconds))
         except Exception as exc:  # not knowing means not leading: another worker may take over
             log.warning("renewing the leader lease failed: %s", exc)
             held = False
@@ -178,3 +178,34 @@ class Scheduler:
         report = await self.worker.tick(self.clock(), leader=self.leader)
         if report.sent or report.failed:
             log.warning("tick: %d digests of %s sent, %d failed", report.sent, report.day, report.failed)
+        await self._tick_again_for_retries()
+
+    async def _tick_again_for_retries(self) -> None:
+        """A retry (or a dead worker's lease) coming due before the next tick gets a tick of its
+        own, so a failure backing off seconds is not held up a whole tick interval."""
+        platforms = self.worker.platforms(leader=self.leader)
+        try:
+            due = await asyncio.to_thread(self._read_next_due, platforms)
+        except Exception as exc:  # the regular tick still comes
+            log.warning("reading the next retry failed: %s", exc)
+            return
+        if due is None:
+            return
+        wait = (due - self.clock()).total_seconds()
+        if wait < self.tick_seconds:
+            at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=max(wait, 1.0))
+            self.scheduler.add_job(self.tick, DateTrigger(at), id="retry-tick", replace_existing=True)
+
+    def _read_next_due(self, platforms: list[str]) -> dt.datetime | None:
+        with self.daily.sessions() as session:
+            return claims.next_due(session, platforms=platforms)
+
+
+def _acquire(session: Session, owner: str, now: dt.datetime, seconds: float) -> bool:
+    """Take or renew the leader lease; a leader known dead (it ran here and its process is
+    gone: a restart after a crash) is not waited for until its lease expires."""
+    holder = lease.holder(session, LEADER, now=now)
+    if holder is not None and known_dead(holder, me=owner):
+        log.warning("the previous leader (%s) is gone; taking over at once", holder)
+        lease.release(session, LEADER, owner=holder)
+    return lease.acquire(session, LEADER, owner=owner, now=now, seconds=seconds)

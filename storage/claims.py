@@ -12,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.deliveries import Claim, _claim_of
 from storage.tables import Delivery
 from storage.tables import Profile as ProfileRow
+
+INTERRUPTED = "interrupted (its worker stopped)"
 
 
 def _lease(now: dt.datetime, seconds: float) -> dt.datetime:
@@ -81,7 +83,9 @@ def claim_new_many(
         locked = session.exec(
             select(ProfileRow.id)
             .where(col(ProfileRow.id).in_(list(profile_ids)))
-            .with_for_update(skip_locked=True)
+            # NO KEY UPDATE: a /digest inserting the profile's delivery (its foreign key check
+            # takes KEY SHARE) is not blocked, so it cannot deadlock with this claim's insert
+            .with_for_update(skip_locked=True, key_share=True)
         ).all()
         profile_ids = [int(i) for i in locked if i is not None]
         if not profile_ids:
@@ -137,7 +141,14 @@ def claim_due(
             owner=owner,
             lease_until=_lease(now, seconds),
             claimed_at=now,
-            attempts=col(Delivery.attempts) + 1,
+            # an attempt its worker never finished (killed, lease lapsed) spends no retry
+            attempts=case(
+                (
+                    or_(col(Delivery.state) == "pending", col(Delivery.error) == INTERRUPTED),
+                    col(Delivery.attempts),
+                ),
+                else_=col(Delivery.attempts) + 1,
+            ),
             next_attempt_at=None,
         )
     )
@@ -164,17 +175,44 @@ def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
     return row == owner
 
 
-def recover_expired(session: Session, *, now: dt.datetime) -> int:
-    """Pending rows whose owner stopped renewing become due for a retry at once; the messages
-    they recorded are kept, so what a platform accepted is not sent again."""
+def next_due(session: Session, *, platforms: Sequence[str]) -> dt.datetime | None:
+    """When the next retry comes due or the next lease lapses among the rows `claim_due` could
+    take for `platforms`, if any (in UTC)."""
+    wanted = col(Delivery.profile_id).in_(
+        select(ProfileRow.id).where(
+            col(ProfileRow.platform).in_(list(platforms)),
+            ProfileRow.active,
+            ProfileRow.paused == False,  # noqa: E712
+        )
+    )
+    retry = select(func.min(Delivery.next_attempt_at)).where(col(Delivery.state) == "failed", wanted)
+    lapse = select(func.min(Delivery.lease_until)).where(col(Delivery.state) == "pending", wanted)
+    times = [session.exec(retry).one(), session.exec(lapse).one()]
+    return min((t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times if t is not None), default=None)
+
+
+def pending_owners(session: Session) -> list[str]:
+    """The workers holding pending rows (to ask which of them are known dead)."""
+    found = session.exec(select(Delivery.owner).where(col(Delivery.state) == "pending").distinct())
+    return [o for o in found if o]
+
+
+def recover_expired(session: Session, *, now: dt.datetime, owners: Sequence[str] = ()) -> int:
+    """Pending rows whose owner stopped renewing, or of `owners` known dead, become due for a
+    retry at once; the messages they recorded are kept, so what a platform accepted is not
+    sent again."""
     orphaned = and_(
         col(Delivery.state) == "pending",
-        or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) <= now),
+        or_(
+            col(Delivery.lease_until).is_(None),
+            col(Delivery.lease_until) <= now,
+            col(Delivery.owner).in_(list(owners)),
+        ),
     )
     moved = session.exec(
         update(Delivery)
         .where(orphaned)
-        .values(state="failed", next_attempt_at=now, owner=None, error="interrupted (its worker stopped)")
+        .values(state="failed", next_attempt_at=now, owner=None, error=INTERRUPTED)
     )
     return int(moved.rowcount)
 

@@ -11,6 +11,11 @@ and stops within seconds of SIGTERM.
 To add a fault: write a `Fault` (a name, what to switch on in the fakes before the first
 tick, what to switch off after it, and which users must end with a final failure) and add it
 to FAULTS. Slow rows go under @pytest.mark.slow.
+
+The other tables are in tests/faults/: upstream answers of the fake OpenAI and arXiv
+(test_upstream.py), hostile listings, feeds and chat input, property-based (test_hostile.py),
+concurrent commands (test_concurrency.py), and kills of the worker (test_kills.py); the
+invariant's pieces are tests/faults/check.py.
 """
 
 from __future__ import annotations

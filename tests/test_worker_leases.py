@@ -133,7 +133,7 @@ def test_recovery_takes_over_only_rows_whose_owner_stopped_renewing(app: App) ->
         assert (rows[alive].state, rows[alive].owner) == ("pending", "alive")
         assert rows[dead].state == "failed" and rows[dead].owner is None
         taken = claims.claim_due(session, owner="alive", now=T0 + dt.timedelta(seconds=62), seconds=60)
-    assert [c.profile_id for c in taken] == [dead] and taken[0].attempts == 2
+    assert [c.profile_id for c in taken] == [dead] and taken[0].attempts == 1  # a kill spends no retry
     with app.sessions() as session:
         assert claims.still_owned(session, taken[0].id, owner="alive")
         assert not claims.still_owned(session, taken[0].id, owner="dead")

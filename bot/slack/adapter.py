@@ -143,7 +143,11 @@ class SlackAdapter(DigestPoster, LibraryFiles, HomeAndMessages):
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")
         if not (stamp.isascii() and stamp.isdigit() and len(stamp) < 16):
             return web.Response(status=401)  # the signature check would fail on it with a 500
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        try:  # Bolt parses the body before it checks the signature: anyone could cause a 500
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError):  # not JSON, not an object
+            return web.Response(status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def _http_install(self, request: web.Request) -> web.Response:
         assert self.app.oauth_flow is not None

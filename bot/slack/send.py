@@ -55,17 +55,19 @@ class DigestPoster:
         progress = progress or Progress()
         bound = subject(identity.workspace, identity.platform_id)
         messages = digest_messages(digest, signer=self.signer, subject=bound)
-        async with self._sends[identity.workspace]:
-            if progress.done:
-                channel, thread = progress.done[0].split(":", 1)
-            else:
+        slots = self._sends[identity.workspace]  # held per call, never across the channel's pause
+        if progress.done:
+            channel, thread = progress.done[0].split(":", 1)
+        else:
+            async with slots:
                 channel, thread = await self._destination(client, identity), None
-            for n, message in enumerate(messages[progress.skip :]):
-                if n:  # Slack allows about one message per second per channel
-                    await asyncio.sleep(CHANNEL_INTERVAL)
+        for n, message in enumerate(messages[progress.skip :]):
+            if n:  # Slack allows about one message per second per channel; other channels post meanwhile
+                await asyncio.sleep(CHANNEL_INTERVAL)
+            async with slots:
                 posted = await self._post(client, channel, message, thread)
-                thread = thread or posted
-                await progress.accepted(f"{channel}:{posted}", self._papers(bound, message))
+            thread = thread or posted
+            await progress.accepted(f"{channel}:{posted}", self._papers(bound, message))
         return progress.done
 
     def _papers(self, bound: str, message: SlackMessage) -> list[str]:

@@ -18,10 +18,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 import random
-import socket
-import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from core.accounts import set_reachable
 from core.deliver import resume
 from core.deliver.due import is_due
+from core.deliver.liveness import known_dead, worker_name
 from core.deliver.retry import next_attempt
 from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry
 from core.digest.build import DigestBuilder
@@ -64,11 +62,6 @@ class Job:
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def worker_name() -> str:
-    """Unique per process and start: a restarted worker never mistakes old rows for its own."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class DeliveryWorker:
@@ -113,9 +106,14 @@ class DeliveryWorker:
             return work(session)
 
     def recover(self) -> int:
-        """Start-up: deliveries whose worker died (its lease expired) are retried at once;
-        rows a live worker holds are left alone."""
-        count = self._write(lambda s: claims.recover_expired(s, now=self.clock()))
+        """Start-up: deliveries whose worker died (its lease expired, or it ran here and its
+        process is gone) are retried at once; rows a live worker holds are left alone."""
+
+        def take(session: Session) -> int:
+            dead = [o for o in claims.pending_owners(session) if known_dead(o, me=self.owner)]
+            return claims.recover_expired(session, now=self.clock(), owners=dead)
+
+        count = self._write(take)
         if count:
             log.warning("resuming %d deliveries whose worker stopped", count)
         return count

@@ -26,17 +26,17 @@ def read_listing(path: Path) -> ListingRead:
     """Parse every line; malformed ones are skipped and named by line number."""
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        with opener(path, "rb") as handle:
+            lines = handle.read().split(b"\n")  # bytes: one line that is not UTF-8 is one bad line
+    except (OSError, EOFError) as exc:
         raise InputError(f"cannot read listing {path}: {_reason(exc)}") from exc
     result = ListingRead()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            result.entries.append(parse_record(json.loads(line)))
-        except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+            result.entries.append(parse_record(json.loads(line.decode("utf-8"))))
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError):  # UnicodeDecodeError too
             # a deeply nested line exhausts the parser's recursion; any other fault is the line's
             result.skipped_lines.append(number)
     if result.skipped_lines:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
@@ -25,6 +26,7 @@ class Scripted:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering: longer than the client's timeout is a timeout
 
 
 def rss_feed(day: dt.date | None, items: list[tuple[dict[str, Any], str, int]]) -> bytes:
@@ -137,6 +139,8 @@ class FakeArxiv(LoopbackServer):
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 answer = fake._answer(url.path, parse_qs(url.query))
+                if answer.delay:
+                    time.sleep(answer.delay)
                 self.reply(answer.status, answer.body, content_type="application/xml", headers=answer.headers)
 
         return Handler

@@ -77,6 +77,8 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "gpt-4o-mini": {"shutdown_date": "2027-01-14"},
     "gpt-4.1-mini": {"shutdown_date": "2027-01-14"},
 }
+# Modes that fail the call: HTTP 429 (Retry-After: 0), HTTP 500, or no answer for `hang_seconds`.
+FAILURES = {"rate_limited": (429, {"Retry-After": "0"}), "server_error": (500, {})}
 # Scripted answers that are not chat completions, or whose usage is a lie.
 GARBAGE = ("empty_choice", "html", "numeric", "string_usage", "nested", "nested_content", "negative_usage")
 
@@ -118,6 +120,8 @@ class FakeOpenAI(LoopbackServer):
     model_lookups: list[str] = field(default_factory=list)
     garbage_rate: float = 0.0  # this share of unscripted answers is one of GARBAGE (faults, bench)
     rng: random.Random = field(default_factory=lambda: random.Random(3))
+    error_message: str = "scripted failure"  # what a failing call says (a proxy may echo the key)
+    hang_seconds: float = 2.0  # how long the "hang" mode waits before answering
 
     def __post_init__(self) -> None:
         self._serve()
@@ -139,9 +143,13 @@ class FakeOpenAI(LoopbackServer):
                 step = self.rng.choice(GARBAGE)
             record: dict[str, Any] = {"body": body, "step": step}
             self.requests.append(record)
+        if step == "hang":
+            time.sleep(self.hang_seconds)
+        if step in FAILURES:
+            step = FAILURES[step]
         if isinstance(step, tuple):
             status, headers = step
-            return status, headers, {"error": {"message": "scripted failure", "type": "server_error"}}
+            return status, headers, {"error": {"message": self.error_message, "type": "server_error"}}
         model = str(body.get("model", ""))
         if model in self.gone:
             missing = f"The model `{model}` does not exist or you do not have access to it."

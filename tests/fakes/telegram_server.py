@@ -174,6 +174,8 @@ class FakeTelegram(LoopbackServer):
         return message
 
     def _check_send(self, method: str, p: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if "chat_id" not in p:  # also a request whose sender was killed halfway through its body
+            return self._fail(method, 400, "Bad Request: chat_id is empty")
         chat = int(p["chat_id"])
         if self.broken.get(chat, 0) > 0:
             self.broken[chat] -= 1
