@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
@@ -387,3 +388,14 @@ def test_the_frozen_slack_migration_still_fits_the_stores_of_the_installed_slack
         assert stored == wanted, table.name
         indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)}
         assert indexes == {i.name: [c.name for c in i.columns] for i in table.indexes}, table.name
+
+
+def test_a_token_in_the_environment_starts_without_a_library_warning(
+    app: App, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The documented set-up (SLACK_BOT_TOKEN in the environment) must not greet the operator
+    with a warning at every start."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-T1")
+    with caplog.at_level(logging.WARNING):
+        SlackAdapter(core=app.commands, signing_secret=SECRET, base_url=fake_slack.base_url, token="xoxb-T1")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("slack_bolt")] == []

@@ -40,6 +40,17 @@ from core.deliver.sender import PlatformDown
 from core.models import Identity
 
 log = logging.getLogger(__name__)
+
+
+class _EnvironmentToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns, at every start,
+    that the client we hand it wins; that is the intended set-up, not news for an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_EnvironmentToken())
 SCOPES = ["commands", "chat:write", "im:write", "im:history", "files:write", "files:read", "users:read"]
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
