@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
@@ -17,6 +18,7 @@ from core.models import Paper
 from storage.bulk import insert_ignoring_duplicates
 from storage.papers import to_paper
 from storage.tables import Paper as PaperRow
+from storage.tables import Rating
 
 
 def _now() -> dt.datetime:
@@ -92,3 +94,20 @@ def clear(session: Session, profile_id: int) -> int:
     count = len(library_ids(session, profile_id))
     session.exec(delete(LibraryPaper).where(col(LibraryPaper.profile_id) == profile_id))
     return count
+
+
+def votes_and_library(session: Session, profile_id: int) -> tuple[dict[str, int], list[str]]:
+    """The profile's votes and its imported papers in one round trip: every digest build of
+    every reader asks for both, and most readers have neither."""
+    votes = select(Rating.paper_id, Rating.value).where(Rating.profile_id == profile_id)
+    imported = select(LibraryPaper.paper_id, sa.cast(sa.null(), sa.Integer)).where(
+        LibraryPaper.profile_id == profile_id
+    )
+    found: dict[str, int] = {}
+    library: list[str] = []
+    for paper_id, value in session.execute(sa.union_all(votes, imported)):
+        if value is None:
+            library.append(paper_id)
+        else:
+            found[paper_id] = value
+    return found, library

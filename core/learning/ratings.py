@@ -49,8 +49,8 @@ LIBRARY_HALF = 10
 def with_library(session: Session, profile_id: int) -> dict[str, int]:
     """What the learned model trains on: the user's thumbs, and their imported library as likes
     (`IMPORTED`) where they have not voted (a 👎 later pressed on an imported paper wins)."""
-    found = store.ratings(session, profile_id)
-    for paper_id in library_store.library_ids(session, profile_id):
+    found, library = library_store.votes_and_library(session, profile_id)
+    for paper_id in library:
         found.setdefault(paper_id, IMPORTED)
     return found
 
