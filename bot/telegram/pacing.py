@@ -10,6 +10,7 @@ every sender; the limiter retries it, and still applies Telegram's per-group lim
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
@@ -33,12 +34,17 @@ PACED_ENDPOINTS = frozenset(
 
 
 class Pacer:
-    """Spaces actual departures: waiting under the lock means a stalled loop only delays
-    messages, it never lets the overdue ones leave in a burst."""
+    """Spaces actual departures on a fixed grid of 1/rate seconds and never lets more than
+    rate (rounded down) leave in any one-second window. Waiting happens under the lock, so a
+    stalled loop only delays messages, it never lets the overdue ones leave in a burst; and a
+    late wake-up does not push every later message back (the grid keeps the average rate,
+    catching up by at most one interval)."""
 
     def __init__(self, messages_per_second: float) -> None:
         self.interval = 1.0 / messages_per_second
+        self.per_second = max(1, int(messages_per_second))
         self._next = 0.0
+        self._recent: collections.deque[float] = collections.deque()
         self._lock: asyncio.Lock | None = None
 
     async def wait(self) -> None:
@@ -46,10 +52,18 @@ class Pacer:
             self._lock = asyncio.Lock()
         async with self._lock:
             loop = asyncio.get_running_loop()
-            delay = self._next - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._next = loop.time() + self.interval
+            while True:
+                now = loop.time()
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                ready = self._next
+                if len(self._recent) >= self.per_second:
+                    ready = max(ready, self._recent[0] + 1.0)
+                if ready <= now:
+                    break
+                await asyncio.sleep(ready - now)
+            self._recent.append(now)
+            self._next = max(self._next, now - self.interval) + self.interval
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, asyncio.get_running_loop().time() + seconds)

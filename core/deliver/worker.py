@@ -23,7 +23,6 @@ import random
 import socket
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +32,7 @@ from core.deliver import resume
 from core.deliver.due import is_due
 from core.deliver.retry import next_attempt
 from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry
+from core.deliver.threads import CLAIM, OTHER, PACED, GroupCommit, PriorityThread
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.models import Claim, Identity, Profile
@@ -96,17 +96,17 @@ class DeliveryWorker:
         self.owner = owner or worker_name()
         self.lease_seconds = lease_seconds
         self.exclusive = frozenset(exclusive)
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-build")
+        self._db = PriorityThread("paperbot-build")  # claims, then Telegram's builds, then the rest
         # what a platform accepted is written on its own thread, never queued behind builds,
         # so the window in which a crash could forget an accepted message stays milliseconds
-        self._journal = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-journal")
+        self._journal = GroupCommit(lambda work: self._write(work), "paperbot-journal")
         self._busy = asyncio.Lock()
 
-    async def _in_db(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._db, work)
+    async def _in_db(self, work: Callable[[], T], priority: int = CLAIM) -> T:
+        return await asyncio.wrap_future(self._db.submit(priority, work))
 
     async def _journal_write(self, work: Callable[[Session], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._journal, lambda: self._write(work))
+        return await asyncio.wrap_future(self._journal.submit(work))
 
     def _write(self, work: Callable[[Session], T]) -> T:
         with self._sessions() as session, session.begin():
@@ -235,7 +235,8 @@ class DeliveryWorker:
         async with limit:
             journal = list(claim.message_ids)
             try:
-                digest, progress = await self._in_db(lambda: self._build(job))
+                urgent = PACED if job.identity.platform in self.exclusive else OTHER
+                digest, progress = await self._in_db(lambda: self._build(job), urgent)
 
                 async def record(message_id: str, paper_ids: Sequence[str]) -> None:
                     entry = journal_entry(message_id, paper_ids)
