@@ -31,11 +31,14 @@ PACED_ENDPOINTS = frozenset(
         "forwardMessage",
     }
 )
+# a second plus a margin for arrival jitter: requests leaving on time may still reach Telegram
+# bunched, and one flood answer pauses every sender for a whole second
+WINDOW = 1.02
 
 
 class Pacer:
     """Spaces actual departures on a fixed grid of 1/rate seconds and never lets more than
-    rate (rounded down) leave in any one-second window. Waiting happens under the lock, so a
+    rate (rounded down) leave in any window of a second (plus a margin). Waiting happens under the lock, so a
     stalled loop only delays messages, it never lets the overdue ones leave in a burst; and a
     late wake-up does not push every later message back (the grid keeps the average rate,
     catching up by at most one interval)."""
@@ -54,11 +57,11 @@ class Pacer:
             loop = asyncio.get_running_loop()
             while True:
                 now = loop.time()
-                while self._recent and now - self._recent[0] >= 1.0:
+                while self._recent and now - self._recent[0] >= WINDOW:
                     self._recent.popleft()
                 ready = self._next
                 if len(self._recent) >= self.per_second:
-                    ready = max(ready, self._recent[0] + 1.0)
+                    ready = max(ready, self._recent[0] + WINDOW)
                 if ready <= now:
                     break
                 await asyncio.sleep(ready - now)
