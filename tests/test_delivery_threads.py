@@ -83,3 +83,45 @@ async def test_a_stalled_loop_never_lets_overdue_messages_exceed_the_window() ->
     most = max(sum(1 for t in departures if start <= t < start + WINDOW) for start in departures)
     assert most <= 29, most
     assert departures[-1] - departures[0] < 70 / 29 + 1.0  # the grid keeps the average rate
+
+
+class Recording:
+    """A platform that takes `seconds` per digest and counts its sends in flight."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.now, self.most, self.done = seconds, 0, 0, 0
+        self.most_while: Callable[[], bool] = lambda: True
+        self.peak_while = 0
+
+    async def deliver(self, identity: Any, digest: Any, progress: Any) -> None:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        if self.most_while():
+            self.peak_while = max(self.peak_while, self.now)
+        await asyncio.sleep(self.seconds)
+        self.now -= 1
+        self.done += 1
+
+
+async def test_the_leaders_other_lanes_hold_back_while_telegram_has_work(app: Any, listing_path: Any) -> None:
+    import datetime as dt
+
+    from core.commands.core import Caller
+    from core.deliver.worker import DeliveryWorker
+    from core.models import Identity
+
+    day = dt.date(2025, 6, 3)
+    app.ingestor.ingest_file(listing_path, day=day)
+    readers = [Identity("telegram", str(100 + n)) for n in range(24)]
+    readers += [Identity("slack", f"U{n}", workspace="T1", kind="user") for n in range(24)]
+    for who in readers:
+        for command in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
+            assert app.commands.handle(Caller(who), command).ok
+    telegram, slack = Recording(0.05), Recording(0.05)
+    slack.most_while = lambda: telegram.done < 24
+    due = dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC)
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": telegram,
+                            "slack": slack}, clock=lambda: due, owner="w", concurrency=8)  # fmt: skip
+    report = await worker.tick(leader=True)
+    assert report.sent == 48 and telegram.done == slack.done == 24
+    assert slack.peak_while <= 4 < slack.most, (slack.peak_while, slack.most)  # a quarter, then all

@@ -10,11 +10,15 @@ papers not yet accepted, whatever the user changed since. Platforms in `exclusiv
 whose flood limit is global per bot token) are sent only by the leader, so the limit holds
 across processes without a shared budget. One recipient's failure is recorded and retried
 without holding up the others; `Unreachable` is final and marks the profile inactive.
+Reads and builds run on one thread, claims first and the exclusive platform's builds next
+(core/deliver/threads.py), so Telegram's paced lane always has digests ready; what platforms
+accept is committed in groups on a second thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import logging
@@ -85,6 +89,7 @@ class DeliveryWorker:
         owner: str | None = None,
         lease_seconds: float = 60.0,
         exclusive: Collection[str] = ("telegram",),
+        while_paced: float = 0.25,
     ) -> None:
         self._sessions = sessions
         self.builder = builder
@@ -96,6 +101,9 @@ class DeliveryWorker:
         self.owner = owner or worker_name()
         self.lease_seconds = lease_seconds
         self.exclusive = frozenset(exclusive)
+        # while the leader's paced lane has work, the others hold this share of their usual
+        # rows: Telegram's flood-limited lane then never waits for CPU behind Slack's fan-out
+        self.while_paced = while_paced
         self._db = PriorityThread("paperbot-build")  # claims, then Telegram's builds, then the rest
         # what a platform accepted is written on its own thread, never queued behind builds,
         # so the window in which a crash could forget an accepted message stays milliseconds
@@ -156,15 +164,20 @@ class DeliveryWorker:
     async def _fan_out(
         self, day: dt.date, due: dict[str, list[int]], moment: dt.datetime, report: TickReport
     ) -> None:
-        """One lane per platform, each claiming a batch whenever fewer than `concurrency` of its
-        sends are in flight: a worker holds only what it is about to send (the others share the
-        rest), and a slow platform (Slack's per-channel pace) never starves a fast one."""
+        """One lane per platform, each claiming a batch whenever it holds fewer than twice
+        `concurrency` rows (`concurrency` sending, the rest built and ready): a worker holds only
+        what it is about to send (the others share the rest), a slow platform (Slack's
+        per-channel pace) never starves a fast one, and while the paced lane has work the
+        others hold only `while_paced` of that."""
         limits = {p: asyncio.Semaphore(self.concurrency) for p in due}
         running: dict[asyncio.Task[str], Job] = {}
         retries_left = set(due)
         while True:
+            held = collections.Counter(j.identity.platform for j in running.values())
+            paced = any(held[p] or due[p] or p in retries_left for p in due if p in self.exclusive)
             for platform, waiting in due.items():
-                room = self.concurrency * 2 - sum(j.identity.platform == platform for j in running.values())
+                share = self.while_paced if paced and platform not in self.exclusive else 1.0
+                room = max(1, int(self.concurrency * 2 * share)) - held[platform]
                 if room <= 0 or not (waiting or platform in retries_left):
                     continue
                 chunk, due[platform] = waiting[:room], waiting[room:]
