@@ -121,7 +121,7 @@ async def child(args: argparse.Namespace) -> None:
     state = {"leader": await asyncio.to_thread(lead)}
     renewing = asyncio.create_task(renew(state))
     while True:
-        report = await worker.tick(leader=state["leader"])
+        report = await worker.tick(leader=lambda: state["leader"])  # a takeover starts Telegram at once
         sent += report.sent
         with app.sessions() as session:
             retrying = (col(Delivery.state) == "failed") & col(Delivery.next_attempt_at).is_not(None)

@@ -125,3 +125,27 @@ async def test_the_leaders_other_lanes_hold_back_while_telegram_has_work(app: An
     report = await worker.tick(leader=True)
     assert report.sent == 48 and telegram.done == slack.done == 24
     assert slack.peak_while <= 4 < slack.most, (slack.peak_while, slack.most)  # a quarter, then all
+
+
+async def test_a_standby_that_takes_over_mid_fan_out_starts_telegram_in_the_same_tick(
+    app: Any, listing_path: Any
+) -> None:
+    import datetime as dt
+
+    from core.commands.core import Caller
+    from core.deliver.worker import DeliveryWorker
+    from core.models import Identity
+
+    day = dt.date(2025, 6, 3)
+    app.ingestor.ingest_file(listing_path, day=day)
+    readers = [Identity("telegram", str(100 + n)) for n in range(6)]
+    readers += [Identity("slack", f"U{n}", workspace="T1", kind="user") for n in range(12)]
+    for who in readers:
+        for command in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
+            assert app.commands.handle(Caller(who), command).ok
+    telegram, slack = Recording(0.01), Recording(0.05)
+    due = dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC)
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": telegram,
+                            "slack": slack}, clock=lambda: due, owner="w", concurrency=2)  # fmt: skip
+    report = await worker.tick(leader=lambda: slack.done >= 2)  # the old leader died meanwhile
+    assert report.sent == 18 and telegram.done == 6 and slack.done == 12

@@ -10,9 +10,8 @@ papers not yet accepted, whatever the user changed since. Platforms in `exclusiv
 whose flood limit is global per bot token) are sent only by the leader, so the limit holds
 across processes without a shared budget. One recipient's failure is recorded and retried
 without holding up the others; `Unreachable` is final and marks the profile inactive.
-Reads and builds run on one thread, claims first and the exclusive platform's builds next
-(core/deliver/threads.py), so Telegram's paced lane always has digests ready; what platforms
-accept is committed in groups on a second thread.
+Reads and builds run on one thread, claims and then Telegram's builds first; what platforms
+accept is committed in groups on another (core/deliver/threads.py).
 """
 
 from __future__ import annotations
@@ -101,14 +100,14 @@ class DeliveryWorker:
         self.owner = owner or worker_name()
         self.lease_seconds = lease_seconds
         self.exclusive = frozenset(exclusive)
-        # while the leader's paced lane has work, the others hold this share of their usual
-        # rows: Telegram's flood-limited lane then never waits for CPU behind Slack's fan-out
+        # share of their rows the other lanes hold while the paced one has work (CPU to Telegram)
         self.while_paced = while_paced
         self._db = PriorityThread("paperbot-build")  # claims, then Telegram's builds, then the rest
         # what a platform accepted is written on its own thread, never queued behind builds,
         # so the window in which a crash could forget an accepted message stays milliseconds
         self._journal = GroupCommit(lambda work: self._write(work), "paperbot-journal")
         self._busy = asyncio.Lock()
+        self._leading: Callable[[], bool] = lambda: True
 
     async def _in_db(self, work: Callable[[], T], priority: int = CLAIM) -> T:
         return await asyncio.wrap_future(self._db.submit(priority, work))
@@ -138,14 +137,19 @@ class DeliveryWorker:
     def platforms(self, *, leader: bool) -> list[str]:
         return [p for p in self.senders if leader or p not in self.exclusive]
 
-    async def tick(self, now: dt.datetime | None = None, *, leader: bool = True) -> TickReport:
+    async def tick(
+        self, now: dt.datetime | None = None, *, leader: bool | Callable[[], bool] = True
+    ) -> TickReport:
         """Send every digest due at `now` (default: the clock) that has not gone out yet and
-        that no other worker holds; only the `leader` sends the `exclusive` platforms."""
+        that no other worker holds; only the `leader` sends the `exclusive` platforms. Given as
+        a callable, leadership is followed during the fan-out: a standby that takes over starts
+        Telegram at once, and a leader that lost the lease claims no more of it."""
         if self._busy.locked():  # the previous tick is still fanning out; it will see the rest
             return TickReport()
         async with self._busy:
             moment = now or self.clock()
-            platforms = self.platforms(leader=leader)
+            self._leading = leader if callable(leader) else (lambda: leader)
+            platforms = self.platforms(leader=self._leading())
             day, due = await self._in_db(lambda: self._due(moment, platforms))
             report = TickReport(day=day)
             if day is None:
@@ -173,6 +177,7 @@ class DeliveryWorker:
         running: dict[asyncio.Task[str], Job] = {}
         retries_left = set(due)
         while True:
+            await self._follow_leadership(due, moment, limits, retries_left)
             held = collections.Counter(j.identity.platform for j in running.values())
             paced = any(held[p] or due[p] or p in retries_left for p in due if p in self.exclusive)
             for platform, waiting in due.items():
@@ -198,6 +203,20 @@ class DeliveryWorker:
                 report.outcomes[job.claim.profile_id] = outcome
                 report.sent += outcome == "sent"
                 report.failed += outcome.startswith("failed")
+
+    async def _follow_leadership(self, due: dict[str, list[int]], moment: dt.datetime,
+                                 limits: dict[str, asyncio.Semaphore], left: set[str]) -> None:  # fmt: skip
+        """Open the exclusive lanes when this worker has become leader, close them when not."""
+        leading = self._leading()
+        for platform in [p for p in due if p in self.exclusive and not leading]:
+            del due[platform]  # what it holds still goes out; it claims no more
+            left.discard(platform)
+        missing = [p for p in self.senders if p in self.exclusive and p not in due] if leading else []
+        if missing:
+            _, extra = await self._in_db(lambda: self._due(moment, missing))
+            due.update(extra)
+            limits.update({p: asyncio.Semaphore(self.concurrency) for p in extra})
+            left.update(extra)
 
     async def _beat(self) -> None:
         while True:
