@@ -6,12 +6,17 @@ The fakes run in their own processes: a Bot API enforcing Telegram's 30 messages
 and a Slack Web API enforcing about one message per second per channel and a workspace-wide
 limit (bench/fake_slack_rated.py). Each worker is `DeliveryWorker` with the leader lease as
 `paperbot run --role worker` uses them: the leader sends Telegram, every worker claims Slack.
-`--kill` SIGKILLs the leader once a third of the digests are out (with one worker, a fresh
-one is started in its place, as a supervisor would).
+`--kill` SIGKILLs the worker holding the leader lease once a third of the digests are out
+(with one worker, a fresh one is started in its place, as a supervisor would), then measures
+what it had in flight: the deliveries it held mid-send and the messages the fakes had accepted
+that its journal had not recorded. Those are the only duplicates a kill may cause.
 
-Prints ingest and scoring time, the time from ingest to the last digest, Slack throughput,
-Telegram's time against its floor (messages ÷ 30 s), duplicates, missed and peak memory per
-worker.
+Prints the command line with the machine's load, ingest and scoring time, the time from
+ingest to the last digest, Slack throughput, Telegram's time against its floor (messages ÷
+30 s), missed deliveries, duplicates per message, per paper and per digest (and, after a kill,
+those beyond the messages in flight), peak memory per worker, and CPU seconds per process with
+the share of the machine busy during the fan-out: on a shared machine a figure is CPU-bound
+when the workers' CPU seconds stop growing with their number while the machine is ~100% busy.
 """
 
 from __future__ import annotations
