@@ -107,7 +107,7 @@ class DeliveryWorker:
         # so the window in which a crash could forget an accepted message stays milliseconds
         self._journal = GroupCommit(lambda work: self._write(work), "paperbot-journal")
         self._busy = asyncio.Lock()
-        self._leading: Callable[[], bool] = lambda: True
+        self._leading: Callable[[], bool] = lambda: True  # see `tick`
 
     async def _in_db(self, work: Callable[[], T], priority: int = CLAIM) -> T:
         return await asyncio.wrap_future(self._db.submit(priority, work))
@@ -134,9 +134,6 @@ class DeliveryWorker:
     def _renew(self, session: Session) -> int:
         return claims.heartbeat(session, owner=self.owner, now=self.clock(), seconds=self.lease_seconds)
 
-    def platforms(self, *, leader: bool) -> list[str]:
-        return [p for p in self.senders if leader or p not in self.exclusive]
-
     async def tick(
         self, now: dt.datetime | None = None, *, leader: bool | Callable[[], bool] = True
     ) -> TickReport:
@@ -149,7 +146,7 @@ class DeliveryWorker:
         async with self._busy:
             moment = now or self.clock()
             self._leading = leader if callable(leader) else (lambda: leader)
-            platforms = self.platforms(leader=self._leading())
+            platforms = [p for p in self.senders if self._leading() or p not in self.exclusive]
             day, due = await self._in_db(lambda: self._due(moment, platforms))
             report = TickReport(day=day)
             if day is None:
@@ -175,8 +172,11 @@ class DeliveryWorker:
         others hold only `while_paced` of that."""
         limits = {p: asyncio.Semaphore(self.concurrency) for p in due}
         running: dict[asyncio.Task[str], Job] = {}
-        retries_left = set(due)
+        retries_left, recheck, loop = set(due), dict[str, float](), asyncio.get_running_loop()
         while True:
+            for platform in [p for p, at in recheck.items() if at <= loop.time() and p in due and running]:
+                retries_left.add(platform)  # a dead worker's leases may have lapsed
+                del recheck[platform]
             await self._follow_leadership(due, moment, limits, retries_left)
             held = collections.Counter(j.identity.platform for j in running.values())
             paced = any(held[p] or due[p] or p in retries_left for p in due if p in self.exclusive)
@@ -189,8 +189,9 @@ class DeliveryWorker:
                 retry = platform in retries_left
                 claim = partial(self._claim, day, chunk, moment, [platform], room, retry=retry)
                 jobs = await self._in_db(claim)
-                if not chunk and not jobs:
+                if not chunk and not jobs:  # looked at again every lease/3 while others send
                     retries_left.discard(platform)
+                    recheck[platform] = loop.time() + self.lease_seconds / 3
                 for job in jobs:
                     running[asyncio.create_task(self._deliver(job, limits[platform]))] = job
             if not running:
