@@ -253,8 +253,8 @@ class DeliveryWorker:
                 session, profile_ids=chunk, day=day, now=self.clock(), owner=owner, seconds=seconds
             )
             if retry and len(taken) < room:  # failures whose retry time came, rows of dead workers
-                taken += claims.claim_due(session, now=now, limit=room - len(taken), platforms=platforms,
-                                          owner=owner, seconds=seconds)  # fmt: skip
+                taken += claims.claim_due(session, now=max(now, self.clock()), limit=room - len(taken),
+                                          platforms=platforms, owner=owner, seconds=seconds)  # fmt: skip
             views = deliveries.profiles_of(session, [c.profile_id for c in taken]) if taken else {}
             return [Job(c, identity_of(views[c.profile_id]), views[c.profile_id])
                     for c in taken if c.profile_id in views]  # fmt: skip
