@@ -37,11 +37,9 @@ WINDOW = 1.02
 
 
 class Pacer:
-    """Spaces actual departures on a fixed grid of 1/rate seconds and never lets more than
+    """Spaces actual departures at least 1/rate seconds apart and never lets more than
     rate (rounded down) leave in any window of a second (plus a margin). Waiting happens under the lock, so a
-    stalled loop only delays messages, it never lets the overdue ones leave in a burst; and a
-    late wake-up does not push every later message back (the grid keeps the average rate,
-    catching up by at most one interval)."""
+    stalled loop only delays messages, it never lets the overdue ones leave in a burst."""
 
     def __init__(self, messages_per_second: float) -> None:
         self.interval = 1.0 / messages_per_second
@@ -66,7 +64,7 @@ class Pacer:
                     break
                 await asyncio.sleep(ready - now)
             self._recent.append(now)
-            self._next = max(self._next, now - self.interval) + self.interval
+            self._next = now + self.interval
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, asyncio.get_running_loop().time() + seconds)
