@@ -6,12 +6,17 @@ The fakes run in their own processes: a Bot API enforcing Telegram's 30 messages
 and a Slack Web API enforcing about one message per second per channel and a workspace-wide
 limit (bench/fake_slack_rated.py). Each worker is `DeliveryWorker` with the leader lease as
 `paperbot run --role worker` uses them: the leader sends Telegram, every worker claims Slack.
-`--kill` SIGKILLs the leader once a third of the digests are out (with one worker, a fresh
-one is started in its place, as a supervisor would).
+`--kill` SIGKILLs the worker holding the leader lease once a third of the digests are out
+(with one worker, a fresh one is started in its place, as a supervisor would), then measures
+what it had in flight: the deliveries it held mid-send and the messages the fakes had accepted
+that its journal had not recorded. Those are the only duplicates a kill may cause.
 
-Prints ingest and scoring time, the time from ingest to the last digest, Slack throughput,
-Telegram's time against its floor (messages ÷ 30 s), duplicates, missed and peak memory per
-worker.
+Prints the command line with the machine's load, ingest and scoring time, the time from
+ingest to the last digest, Slack throughput, Telegram's time against its floor (messages ÷
+30 s), missed deliveries, duplicates per message, per paper and per digest (and, after a kill,
+those beyond the messages in flight), peak memory per worker, and CPU seconds per process with
+the share of the machine busy during the fan-out: on a shared machine a figure is CPU-bound
+when the workers' CPU seconds stop growing with their number while the machine is ~100% busy.
 """
 
 from __future__ import annotations
@@ -23,34 +28,31 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import random
+import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import col, func, select
 
 from bench.common import peak_memory_mb, shared_dir
+from bench.delivery_data import DUE, fresh_database, profiles
+from bench.delivery_report import KillWindow, busy_share, cpu_ticks, duplicates, load
 from bench.fake_slack_rated import serve as serve_slack
-from bench.scale import EXCLUDED, generate_criteria
 from bot.compose import build_app
 from bot.settings import Settings
+from storage import lease
 from storage.bulk import insert_ignoring_duplicates
+from storage.engine import database_url
 from storage.tables import Delivery, Profile
 
 DAY = dt.date(2025, 6, 3)
-DUE = dt.datetime(2025, 6, 3, 8, 0, tzinfo=dt.UTC)  # everyone's local time maps to this minute
 LIMIT = 30
-ZONES = ["America/Los_Angeles", "America/New_York", "UTC", "Europe/Berlin", "Asia/Kolkata", "Asia/Tokyo",
-         "Australia/Sydney", "Asia/Kathmandu"]  # fmt: skip
 
 
 def settings_for(url: str) -> Settings:
@@ -61,8 +63,10 @@ def settings_for(url: str) -> Settings:
 
 
 def serve_telegram(conn: Any, limit: int) -> None:
+    """Answers "snapshot" with the messages per chat so far, anything else with the record."""
     import gc
 
+    from bench.fake_slack_rated import PAPER, cpu_seconds
     from tests.fakes.telegram_server import FakeTelegram
 
     gc.disable()
@@ -70,12 +74,17 @@ def serve_telegram(conn: Any, limit: int) -> None:
         stamped = fake._message
 
         def message(p: dict[str, Any], text: str | None = None) -> dict[str, Any]:
-            return stamped(p, text) | {"at": time.time()}
+            return stamped(p, text) | {"at": time.time(), "papers": PAPER.findall(str(p.get("text", "")))}
 
         fake._message = message  # type: ignore[method-assign]
         conn.send((fake.base_url, fake.token))
-        conn.recv()
-        conn.send(([(m["at"], m["chat"]["id"]) for m in fake.accepted], len(fake.rejected)))
+        while conn.recv() == "snapshot":
+            with fake.lock:
+                conn.send(collections.Counter(str(m["chat"]["id"]) for m in fake.accepted))
+        with fake.lock:
+            record = [(m["at"], str(m["chat"]["id"]), tuple(m["papers"]), m["text"].startswith("paperbot ·"))
+                      for m in fake.accepted]  # fmt: skip
+        conn.send((record, len(fake.rejected), cpu_seconds()))
 
 
 def start(target: Any, *args: Any) -> tuple[Any, multiprocessing.Process, Any]:
@@ -92,7 +101,6 @@ async def child(args: argparse.Namespace) -> None:
     from bot.slack.adapter import SlackAdapter
     from bot.telegram.adapter import TelegramAdapter
     from core.deliver.worker import DeliveryWorker
-    from storage import lease
 
     app = build_app(settings_for(args.database), upgrade_schema=False)
     telegram = TelegramAdapter(core=app.commands, token=args.telegram_token, base_url=args.telegram_url,
@@ -118,7 +126,7 @@ async def child(args: argparse.Namespace) -> None:
     state = {"leader": await asyncio.to_thread(lead)}
     renewing = asyncio.create_task(renew(state))
     while True:
-        report = await worker.tick(leader=state["leader"])
+        report = await worker.tick(leader=lambda: state["leader"])  # a takeover starts Telegram at once
         sent += report.sent
         with app.sessions() as session:
             retrying = (col(Delivery.state) == "failed") & col(Delivery.next_attempt_at).is_not(None)
@@ -133,62 +141,44 @@ async def child(args: argparse.Namespace) -> None:
     with app.sessions() as session, session.begin():
         lease.release(session, "scheduler", owner=worker.owner)
     await telegram.stop()
-    print(json.dumps({"sent": sent, "peak_mb": round(peak_memory_mb())}), flush=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps({"sent": sent, "peak_mb": round(peak_memory_mb()), "cpu_s": cpu}), flush=True)
 
 
 # --- the parent: data, fakes, workers, figures ---------------------------------------------
 
 
-def fresh_database(url: str) -> tuple[str, Any]:
-    """SQLite: a file in a temporary folder. PostgreSQL: a new database on that server."""
-    if not url.startswith(("postgres://", "postgresql")):
-        folder = tempfile.mkdtemp()
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    from sqlalchemy import text
-
-    from storage.engine import database_url, make_engine
-
-    name = f"paperbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return database_url(url).set(database=name).render_as_string(hide_password=False), drop
-
-
-def profiles(slack: int, telegram: int, workspaces: int) -> list[dict[str, Any]]:
-    rng = random.Random(11)
-    now = dt.datetime.now(dt.UTC)
-    rows = []
-    for n in range(slack + telegram):
-        zone = ZONES[n % len(ZONES)]
-        if n < slack:
-            place = {"platform": "slack", "workspace": f"T{n % workspaces}", "kind": "channel",
-                     "platform_id": f"C{n % workspaces}x{n}"}  # fmt: skip
-        else:
-            place = {
-                "platform": "telegram",
-                "workspace": "",
-                "kind": "user",
-                "platform_id": str(10_000_000 + n),
-            }
-        rows.append(place | {
-            "display_name": f"u{n}", "criteria": generate_criteria(rng), "keywords_require": [],
-            "keywords_exclude": rng.sample(EXCLUDED, rng.randint(0, 1)), "authors": [],
-            "categories": ["cs.LG", "cs.AI"], "top_n": 10, "min_relevance": 8, "min_novelty": 7,
-            "timezone": zone, "delivery_time": DUE.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
-            "paused": False, "active": True, "created_at": now, "updated_at": now,
-        })  # fmt: skip
-    return rows
+def kill_leader(app: Any, workers: list[subprocess.Popen[bytes]], pipes: list[Any]) -> KillWindow:
+    """SIGKILL the worker holding the leader lease; once it is dead (and the fakes have
+    answered what was on the wire), measure what it had in flight."""
+    with app.sessions() as session:
+        owner = lease.holder(session, "scheduler", now=dt.datetime.now(dt.UTC)) or ""
+    pid = int(owner.split(":")[1]) if owner.count(":") >= 2 else workers[0].pid
+    victim = next((w for w in workers if w.pid == pid), workers[0])
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    time.sleep(0.5)  # requests already read by a fake are answered (accepted) by now
+    accepted: collections.Counter[str] = collections.Counter()
+    for pipe in pipes:
+        pipe.send("snapshot")
+        accepted.update(pipe.recv())
+    with app.sessions() as session:  # its rows cannot have been taken over yet: their lease runs
+        rows = select(Delivery, Profile).join(Profile, col(Profile.id) == col(Delivery.profile_id))
+        held = session.exec(
+            rows.where(col(Delivery.state) == "pending", col(Delivery.owner).like(f"%:{pid}:%"))
+        )
+        journal = {p.platform_id: len(d.message_ids) for d, p in held}  # fmt: skip
+    return KillWindow.measure(journal, accepted)
 
 
 def main(args: argparse.Namespace) -> None:
     slack_users, telegram_users = int(50_000 * args.scale), int(10_000 * args.scale)
+    total = slack_users + telegram_users
     workspaces = max(1, slack_users // args.per_workspace_users)
+    shown = " ".join(a if "://" not in a else database_url(a).render_as_string(hide_password=True)
+                     for a in sys.argv[1:])  # fmt: skip
+    print(f"$ python bench/delivery.py {shown}   [{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {load()}]")
     url, drop = fresh_database(args.database)
     app = build_app(settings_for(url))
     with app.sessions() as session, session.begin():
@@ -201,32 +191,29 @@ def main(args: argparse.Namespace) -> None:
     report = app.ingestor.ingest_file(listing, day=DAY)
     ingested = time.time()
     app.daily.score(DAY)
-    scored = time.time()
+    scored, ticks = time.time(), cpu_ticks()
     os.environ["PAPERBOT_BENCH_DATABASE"] = url  # not on the command line: ps shows arguments
     command = [sys.executable, __file__, "--child", "--telegram-url", tg_url,
-               "--telegram-token", tg_token, "--slack-url", slack_url,
-               "--total", str(slack_users + telegram_users),
+               "--telegram-token", tg_token, "--slack-url", slack_url, "--total", str(total),
                "--concurrency", str(args.concurrency), "--lease", str(args.lease)]  # fmt: skip
     workers = [subprocess.Popen(command, stdout=subprocess.PIPE) for _ in range(args.workers)]
-    killed = False
-    total = slack_users + telegram_users
+    window: KillWindow | None = None
     while any(w.poll() is None for w in workers):
         time.sleep(0.2)
-        if args.kill and not killed:
+        if args.kill and window is None:
             with app.sessions() as session:
                 done = session.exec(select(func.count()).select_from(Delivery).where(
                     col(Delivery.state) == "sent")).one()  # fmt: skip
             if done >= total / 3:
-                workers[0].send_signal(signal.SIGKILL)  # the first one leads
-                killed = True
+                window = kill_leader(app, workers, [tg_pipe, slack_pipe])
                 if args.workers == 1:  # a supervisor restarts it
                     workers.append(subprocess.Popen(command, stdout=subprocess.PIPE))
-    finished = time.time()
+    finished, busy, load_after = time.time(), busy_share(ticks, cpu_ticks()), load()
     outputs = [json.loads(w.stdout.read() or b"null") if w.returncode == 0 else None for w in workers]  # type: ignore[union-attr]
     tg_pipe.send("stop")
-    tg_accepted, tg_rejected = tg_pipe.recv()
+    tg_accepted, tg_rejected, tg_cpu = tg_pipe.recv()
     slack_pipe.send("stop")
-    slack_accepted, slack_rejected = slack_pipe.recv()
+    slack_accepted, slack_rejected, slack_cpu = slack_pipe.recv()
     tg_process.join(timeout=10)
     slack_process.join(timeout=10)
 
@@ -237,21 +224,24 @@ def main(args: argparse.Namespace) -> None:
         states = collections.Counter(session.exec(select(Delivery.state)).all())
     app.engine.dispose()
     drop()
-    per_target = collections.Counter([str(c) for _, c in tg_accepted] + [c for _, c, _ in slack_accepted])
-    duplicates = sum(max(n - journal.get(target, 0), 0) for target, n in per_target.items())
-    slack_digests = sum(1 for _, _, first in slack_accepted if first)
+    sent = [(c, p, first) for _, c, p, first in tg_accepted]
+    sent += [(c, p, first) for _, c, first, p in slack_accepted]
+    dup = duplicates(sent, journal, window)
+    slack_digests = sum(1 for _, _, first, _ in slack_accepted if first)
     missed = total - states["sent"]
-    slack_times = sorted(t for t, _, _ in slack_accepted) or [scored]
+    slack_times = sorted(t for t, *_ in slack_accepted) or [scored]
     slack_span = slack_times[-1] - slack_times[0]  # first to last message: worker start-up aside
-    tg_times = sorted(t for t, _ in tg_accepted) or [scored]
+    tg_times = sorted(t for t, *_ in tg_accepted) or [scored]
     tg_span = tg_times[-1] - tg_times[0]
     floor = len(tg_accepted) / LIMIT
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     memory = ", ".join(f"{o['peak_mb']} MB" if o else "killed" for o in outputs)
-    kill = ", leader killed at 1/3" if killed else ""
+    cpu = ", ".join(f"{o['cpu_s']:.0f} s" if o else "killed" for o in outputs)
+    kill = ", leader SIGKILLed once 1/3 were sent" if window else ""
     print(f"{database}, {args.workers} worker(s){kill}; scale {args.scale}: {slack_users} Slack channels "
           f"in {workspaces} workspaces + {telegram_users} Telegram users, all due {DUE:%H:%M} UTC; "
-          f"day {DAY}: {report.listed} papers")  # fmt: skip
+          f"day {DAY}: {report.listed} papers; up to {args.concurrency} digests in flight per platform "
+          f"per worker")  # fmt: skip
     print(f"ingest {ingested - started:.1f} s, scoring {scored - ingested:.1f} s, fan-out "
           f"{finished - scored:.1f} s → ingest to last digest: {finished - started:.1f} s")  # fmt: skip
     print(f"Slack: {len(slack_accepted)} messages ({slack_digests} digests) in {slack_span:.1f} s = "
@@ -261,8 +251,17 @@ def main(args: argparse.Namespace) -> None:
           f"floor {floor:.1f} s at {LIMIT} msg/s → "
           f"{tg_span / max(floor, 1e-9):.2f} × the floor; over-limit rejections: {tg_rejected}")  # fmt: skip
     print(f"deliveries sent/pending/failed: {states['sent']}/{states['pending']}/{states['failed']}; "
-          f"missed {missed}; duplicate messages {duplicates}; peak memory per worker: {memory}; "
-          f"parent {peak_memory_mb():.0f} MB")  # fmt: skip
+          f"missed {missed}; duplicates: {dup.messages} messages, {dup.papers} papers, "
+          f"{dup.digests} digests")  # fmt: skip
+    if window is not None:
+        print(
+            f"kill: the leader held {window.held} deliveries mid-send; {window.in_flight} messages "
+            f"accepted but not yet journalled when it died; duplicates beyond those: {dup.beyond_kill}"
+        )
+    print(f"peak memory per worker: {memory}; parent {peak_memory_mb():.0f} MB")
+    print(f"CPU during fan-out: machine {busy:.0%} busy of {os.cpu_count()} cores, {load_after}; "
+          f"workers {cpu}, fake Telegram {tg_cpu:.0f} s, fake Slack {slack_cpu:.0f} s, "
+          f"fan-out wall {finished - scored:.0f} s")  # fmt: skip
 
 
 def options() -> argparse.Namespace:

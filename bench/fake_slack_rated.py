@@ -12,12 +12,21 @@ import collections
 import gc
 import itertools
 import json
+import re
+import resource
 import time
 from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
+
+PAPER = re.compile(r"arxiv\.org/abs/([\w.\-/]+)")
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class RatedSlack:
@@ -27,7 +36,8 @@ class RatedSlack:
         self.recent: collections.defaultdict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque
         )
-        self.accepted: list[tuple[float, str, bool]] = []  # (time, channel, first message of a digest)
+        # (time, channel, first message of a digest, the arXiv ids it carried)
+        self.accepted: list[tuple[float, str, bool, tuple[str, ...]]] = []
         self.rejected = 0
         self.ts = itertools.count(1)
 
@@ -54,13 +64,15 @@ class RatedSlack:
                                      headers={"Retry-After": "1"})  # fmt: skip
         self.last_in_channel[channel] = now
         window.append(now)
-        self.accepted.append((time.time(), channel, not args.get("thread_ts")))
+        papers = tuple(PAPER.findall(str(args.get("blocks", ""))))
+        self.accepted.append((time.time(), channel, not args.get("thread_ts"), papers))
         ts = f"{int(time.time())}.{next(self.ts):06d}"
         return web.json_response({"ok": True, "channel": channel, "ts": ts})
 
 
 def serve(conn: Connection, per_workspace: float) -> None:
-    """Runs until the parent asks for the record; gc is off so pauses never bunch requests."""
+    """Runs until the parent asks for the record (answering "snapshot" with the messages per
+    channel so far); gc is off so pauses never bunch requests."""
     gc.disable()
     fake = RatedSlack(per_workspace)
 
@@ -73,8 +85,10 @@ def serve(conn: Connection, per_workspace: float) -> None:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         conn.send(f"http://127.0.0.1:{port}/api/")
-        await asyncio.get_running_loop().run_in_executor(None, conn.recv)
-        conn.send((fake.accepted, fake.rejected))
+        loop = asyncio.get_running_loop()
+        while await loop.run_in_executor(None, conn.recv) == "snapshot":  # messages per channel so far
+            conn.send(collections.Counter(channel for _, channel, _, _ in fake.accepted))
+        conn.send((fake.accepted, fake.rejected, cpu_seconds()))
         await runner.cleanup()
 
     asyncio.run(main())

@@ -175,7 +175,7 @@ class Scheduler:
             self.scheduler.remove_job("batch-collect")
 
     async def tick(self) -> None:
-        report = await self.worker.tick(self.clock(), leader=self.leader)
+        report = await self.worker.tick(self.clock(), leader=lambda: self.leader)
         if report.sent or report.failed:
             log.warning("tick: %d digests of %s sent, %d failed", report.sent, report.day, report.failed)
         await self._tick_again_for_retries()

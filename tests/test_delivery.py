@@ -193,10 +193,11 @@ async def test_a_restart_resumes_after_the_last_accepted_message(
     original, killed = worker._write, []
 
     def die_after_first_message(work):  # type: ignore[no-untyped-def]
-        original(work)
+        done = original(work)
         if len(fake_telegram.accepted) == 1 and not killed:
             killed.append(True)
             raise RuntimeError("worker killed")
+        return done
 
     worker._write = die_after_first_message  # type: ignore[method-assign]
     await worker.tick()

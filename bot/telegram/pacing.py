@@ -10,6 +10,7 @@ every sender; the limiter retries it, and still applies Telegram's per-group lim
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
@@ -30,15 +31,21 @@ PACED_ENDPOINTS = frozenset(
         "forwardMessage",
     }
 )
+# a second plus a margin for arrival jitter: requests leaving on time may still reach Telegram
+# bunched, and one flood answer pauses every sender for a whole second
+WINDOW = 1.02
 
 
 class Pacer:
-    """Spaces actual departures: waiting under the lock means a stalled loop only delays
-    messages, it never lets the overdue ones leave in a burst."""
+    """Spaces actual departures at least 1/rate seconds apart and never lets more than
+    rate (rounded down) leave in any window of a second (plus a margin). Waiting happens under the lock, so a
+    stalled loop only delays messages, it never lets the overdue ones leave in a burst."""
 
     def __init__(self, messages_per_second: float) -> None:
         self.interval = 1.0 / messages_per_second
+        self.per_second = max(1, int(messages_per_second))
         self._next = 0.0
+        self._recent: collections.deque[float] = collections.deque()
         self._lock: asyncio.Lock | None = None
 
     async def wait(self) -> None:
@@ -46,10 +53,18 @@ class Pacer:
             self._lock = asyncio.Lock()
         async with self._lock:
             loop = asyncio.get_running_loop()
-            delay = self._next - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._next = loop.time() + self.interval
+            while True:
+                now = loop.time()
+                while self._recent and now - self._recent[0] >= WINDOW:
+                    self._recent.popleft()
+                ready = self._next
+                if len(self._recent) >= self.per_second:
+                    ready = max(ready, self._recent[0] + WINDOW)
+                if ready <= now:
+                    break
+                await asyncio.sleep(ready - now)
+            self._recent.append(now)
+            self._next = now + self.interval
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, asyncio.get_running_loop().time() + seconds)

@@ -10,17 +10,19 @@ papers not yet accepted, whatever the user changed since. Platforms in `exclusiv
 whose flood limit is global per bot token) are sent only by the leader, so the limit holds
 across processes without a shared budget. One recipient's failure is recorded and retried
 without holding up the others; `Unreachable` is final and marks the profile inactive.
+Reads and builds run on one thread, claims and then Telegram's builds first; what platforms
+accept is committed in groups on another (core/deliver/threads.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import logging
 import random
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +33,7 @@ from core.deliver.due import is_due
 from core.deliver.liveness import known_dead, worker_name
 from core.deliver.retry import next_attempt
 from core.deliver.sender import LeaseLost, Progress, Sender, Unreachable, journal_entry
+from core.deliver.threads import CLAIM, OTHER, PACED, GroupCommit, PriorityThread
 from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.models import Claim, Identity, Profile
@@ -78,6 +81,7 @@ class DeliveryWorker:
         owner: str | None = None,
         lease_seconds: float = 60.0,
         exclusive: Collection[str] = ("telegram",),
+        while_paced: float = 0.25,
     ) -> None:
         self._sessions = sessions
         self.builder = builder
@@ -89,17 +93,20 @@ class DeliveryWorker:
         self.owner = owner or worker_name()
         self.lease_seconds = lease_seconds
         self.exclusive = frozenset(exclusive)
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-build")
+        # share of their rows the other lanes hold while the paced one has work (CPU to Telegram)
+        self.while_paced = while_paced
+        self._db = PriorityThread("paperbot-build")  # claims, then Telegram's builds, then the rest
         # what a platform accepted is written on its own thread, never queued behind builds,
         # so the window in which a crash could forget an accepted message stays milliseconds
-        self._journal = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperbot-journal")
+        self._journal = GroupCommit(lambda work: self._write(work), "paperbot-journal")
         self._busy = asyncio.Lock()
+        self._leading: Callable[[], bool] = lambda: True  # see `tick`
 
-    async def _in_db(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._db, work)
+    async def _in_db(self, work: Callable[[], T], priority: int = CLAIM) -> T:
+        return await asyncio.wrap_future(self._db.submit(priority, work))
 
     async def _journal_write(self, work: Callable[[Session], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._journal, lambda: self._write(work))
+        return await asyncio.wrap_future(self._journal.submit(work))
 
     def _write(self, work: Callable[[Session], T]) -> T:
         with self._sessions() as session, session.begin():
@@ -125,17 +132,19 @@ class DeliveryWorker:
     def _renew(self, session: Session) -> int:
         return claims.heartbeat(session, owner=self.owner, now=self.clock(), seconds=self.lease_seconds)
 
-    def platforms(self, *, leader: bool) -> list[str]:
-        return [p for p in self.senders if leader or p not in self.exclusive]
-
-    async def tick(self, now: dt.datetime | None = None, *, leader: bool = True) -> TickReport:
+    async def tick(
+        self, now: dt.datetime | None = None, *, leader: bool | Callable[[], bool] = True
+    ) -> TickReport:
         """Send every digest due at `now` (default: the clock) that has not gone out yet and
-        that no other worker holds; only the `leader` sends the `exclusive` platforms."""
+        that no other worker holds; only the `leader` sends the `exclusive` platforms. Given as
+        a callable, leadership is followed during the fan-out: a standby that takes over starts
+        Telegram at once, and a leader that lost the lease claims no more of it."""
         if self._busy.locked():  # the previous tick is still fanning out; it will see the rest
             return TickReport()
         async with self._busy:
             moment = now or self.clock()
-            platforms = self.platforms(leader=leader)
+            self._leading = leader if callable(leader) else (lambda: leader)
+            platforms = [p for p in self.senders if self._leading() or p not in self.exclusive]
             day, due = await self._in_db(lambda: self._due(moment, platforms))
             report = TickReport(day=day)
             if day is None:
@@ -154,23 +163,33 @@ class DeliveryWorker:
     async def _fan_out(
         self, day: dt.date, due: dict[str, list[int]], moment: dt.datetime, report: TickReport
     ) -> None:
-        """One lane per platform, each claiming a batch whenever fewer than `concurrency` of its
-        sends are in flight: a worker holds only what it is about to send (the others share the
-        rest), and a slow platform (Slack's per-channel pace) never starves a fast one."""
+        """One lane per platform, each claiming a batch whenever it holds fewer than twice
+        `concurrency` rows (`concurrency` sending, the rest built and ready): a worker holds only
+        what it is about to send (the others share the rest), a slow platform (Slack's
+        per-channel pace) never starves a fast one, and while the paced lane has work the
+        others hold only `while_paced` of that."""
         limits = {p: asyncio.Semaphore(self.concurrency) for p in due}
         running: dict[asyncio.Task[str], Job] = {}
-        retries_left = set(due)
+        retries_left, recheck, loop = set(due), dict[str, float](), asyncio.get_running_loop()
         while True:
+            for platform in [p for p, at in recheck.items() if at <= loop.time() and p in due and running]:
+                retries_left.add(platform)  # a dead worker's leases may have lapsed
+                del recheck[platform]
+            await self._follow_leadership(due, moment, limits, retries_left)
+            held = collections.Counter(j.identity.platform for j in running.values())
+            paced = any(held[p] or due[p] or p in retries_left for p in due if p in self.exclusive)
             for platform, waiting in due.items():
-                room = self.concurrency * 2 - sum(j.identity.platform == platform for j in running.values())
+                share = self.while_paced if paced and platform not in self.exclusive else 1.0
+                room = max(1, int(self.concurrency * 2 * share)) - held[platform]
                 if room <= 0 or not (waiting or platform in retries_left):
                     continue
                 chunk, due[platform] = waiting[:room], waiting[room:]
                 retry = platform in retries_left
                 claim = partial(self._claim, day, chunk, moment, [platform], room, retry=retry)
                 jobs = await self._in_db(claim)
-                if not chunk and not jobs:
+                if not chunk and not jobs:  # looked at again every lease/3 while others send
                     retries_left.discard(platform)
+                    recheck[platform] = loop.time() + self.lease_seconds / 3
                 for job in jobs:
                     running[asyncio.create_task(self._deliver(job, limits[platform]))] = job
             if not running:
@@ -183,6 +202,20 @@ class DeliveryWorker:
                 report.outcomes[job.claim.profile_id] = outcome
                 report.sent += outcome == "sent"
                 report.failed += outcome.startswith("failed")
+
+    async def _follow_leadership(self, due: dict[str, list[int]], moment: dt.datetime,
+                                 limits: dict[str, asyncio.Semaphore], left: set[str]) -> None:  # fmt: skip
+        """Open the exclusive lanes when this worker has become leader, close them when not."""
+        leading = self._leading()
+        for platform in [p for p in due if p in self.exclusive and not leading]:
+            del due[platform]  # what it holds still goes out; it claims no more
+            left.discard(platform)
+        missing = [p for p in self.senders if p in self.exclusive and p not in due] if leading else []
+        if missing:
+            _, extra = await self._in_db(lambda: self._due(moment, missing))
+            due.update(extra)
+            limits.update({p: asyncio.Semaphore(self.concurrency) for p in extra})
+            left.update(extra)
 
     async def _beat(self) -> None:
         while True:
@@ -218,8 +251,8 @@ class DeliveryWorker:
                 session, profile_ids=chunk, day=day, now=self.clock(), owner=owner, seconds=seconds
             )
             if retry and len(taken) < room:  # failures whose retry time came, rows of dead workers
-                taken += claims.claim_due(session, now=now, limit=room - len(taken), platforms=platforms,
-                                          owner=owner, seconds=seconds)  # fmt: skip
+                taken += claims.claim_due(session, now=max(now, self.clock()), limit=room - len(taken),
+                                          platforms=platforms, owner=owner, seconds=seconds)  # fmt: skip
             views = deliveries.profiles_of(session, [c.profile_id for c in taken]) if taken else {}
             return [Job(c, identity_of(views[c.profile_id]), views[c.profile_id])
                     for c in taken if c.profile_id in views]  # fmt: skip
@@ -233,7 +266,8 @@ class DeliveryWorker:
         async with limit:
             journal = list(claim.message_ids)
             try:
-                digest, progress = await self._in_db(lambda: self._build(job))
+                urgent = PACED if job.identity.platform in self.exclusive else OTHER
+                digest, progress = await self._in_db(lambda: self._build(job), urgent)
 
                 async def record(message_id: str, paper_ids: Sequence[str]) -> None:
                     entry = journal_entry(message_id, paper_ids)
