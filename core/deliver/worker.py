@@ -132,6 +132,9 @@ class DeliveryWorker:
     def _renew(self, session: Session) -> int:
         return claims.heartbeat(session, owner=self.owner, now=self.clock(), seconds=self.lease_seconds)
 
+    def platforms(self, *, leader: bool) -> list[str]:
+        return [p for p in self.senders if leader or p not in self.exclusive]
+
     async def tick(
         self, now: dt.datetime | None = None, *, leader: bool | Callable[[], bool] = True
     ) -> TickReport:
@@ -144,8 +147,7 @@ class DeliveryWorker:
         async with self._busy:
             moment = now or self.clock()
             self._leading = leader if callable(leader) else (lambda: leader)
-            platforms = [p for p in self.senders if self._leading() or p not in self.exclusive]
-            day, due = await self._in_db(lambda: self._due(moment, platforms))
+            day, due = await self._in_db(lambda: self._due(moment, self.platforms(leader=self._leading())))
             report = TickReport(day=day)
             if day is None:
                 return report
