@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from core.models import Paper
 from storage.bulk import insert_ignoring_duplicates
-from storage.papers import to_paper
+from storage.papers import paper_row, to_paper
 from storage.tables import Paper as PaperRow
 from storage.tables import Rating
 
@@ -40,20 +40,7 @@ class LibraryPaper(SQLModel, table=True):
 
 def store_papers(session: Session, fetched: Sequence[tuple[Paper, dt.date]]) -> None:
     """Papers fetched for an import (with their first version's date); stored ones stay as they are."""
-    rows = [
-        PaperRow(
-            id=p.id,
-            version=p.version,
-            title=p.title,
-            authors=list(p.authors),
-            abstract=p.abstract,
-            categories=list(p.categories),
-            primary_category=p.primary_category,
-            comment=p.comment,
-            announced_on=day,
-        ).model_dump()
-        for p, day in fetched
-    ]
+    rows = [paper_row(p, day).model_dump() for p, day in fetched]
     insert_ignoring_duplicates(session, PaperRow, rows)
 
 

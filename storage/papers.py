@@ -94,7 +94,11 @@ def _is_newer(entry: Listed, row: PaperRow) -> bool:
 
 
 def _new_row(entry: Listed, day: dt.date) -> PaperRow:
-    p = entry.paper
+    return paper_row(entry.paper, day, announce_type=entry.announce_type)
+
+
+def paper_row(p: Paper, day: dt.date, *, announce_type: str = AnnounceType.NEW.value) -> PaperRow:
+    """A paper as its row, dated by the announcement it came with (or its first version's date)."""
     return PaperRow(
         id=p.id,
         version=p.version,
@@ -105,7 +109,7 @@ def _new_row(entry: Listed, day: dt.date) -> PaperRow:
         primary_category=p.primary_category,
         comment=p.comment,
         announced_on=day,
-        announce_type=entry.announce_type,
+        announce_type=announce_type,
     )
 
 

@@ -12,13 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import arxiv
-import requests
 
 from core.errors import SourceError
-from core.ingest.clean import make_paper
+from core.ingest import arxiv_api
 from core.ingest.polite import (
-    RETRY_STATUSES,
-    RetryableError,
     RetryPolicy,
     Throttle,
     get_bytes,
@@ -76,49 +73,18 @@ class ArxivSource:
 
     def lookup(self, ids: Sequence[str]) -> dict[str, Paper]:
         """Metadata for up to `batch_size` ids through the arxiv package, politely."""
-        client = arxiv.Client(page_size=len(ids), delay_seconds=0, num_retries=0)
-        client.query_url_format = self.api_url + "?{}"
-        client._session = session_with_timeout(self._timeout)  # the library sets no timeout
+        made = arxiv_api.client(self.api_url, page_size=len(ids), timeout=self._timeout)
         search = arxiv.Search(id_list=list(ids), max_results=len(ids))
 
         def attempt() -> list[arxiv.Result]:
-            self._throttle.wait()
-            try:
-                return list(client.results(search))
-            except arxiv.HTTPError as exc:
-                if exc.status in RETRY_STATUSES:
-                    raise RetryableError(f"HTTP {exc.status}") from exc
-                raise SourceError(f"arXiv API answered HTTP {exc.status}") from exc
-            except (
-                requests.Timeout,
-                requests.ConnectionError,
-                arxiv.UnexpectedEmptyPageError,
-            ) as exc:
-                raise RetryableError(type(exc).__name__) from exc
+            return arxiv_api.results(made, search, self._throttle)
 
         results = self.retry.run("arXiv API", attempt, sleep=self._sleep)
-        return {paper.id: paper for paper in map(_paper_from_result, results) if paper is not None}
+        return {paper.id: paper for paper in map(arxiv_api.paper_from_result, results) if paper is not None}
 
     def _get(self, url: str) -> bytes:
         self._throttle.wait()
         return get_bytes(self._session, url)
-
-
-def _paper_from_result(result: arxiv.Result) -> Paper | None:
-    """The API's answer as a Paper, or None (logged) when it does not carry a usable record."""
-    try:
-        return make_paper(
-            versioned_id=result.entry_id.rsplit("/abs/", 1)[-1],
-            title=result.title,
-            authors=[a.name for a in result.authors],
-            abstract=result.summary,
-            categories=result.categories,
-            primary_category=result.primary_category,
-            comment=result.comment or None,
-        )
-    except ValueError as exc:
-        log.warning("skipped arXiv API record %.60r: %s", result.entry_id, exc)
-        return None
 
 
 def _merge(entry: Listed, api: Paper | None) -> Listed:

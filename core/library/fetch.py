@@ -17,11 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import arxiv
-import requests
 
 from core.errors import SourceError
-from core.ingest.clean import make_paper
-from core.ingest.polite import RETRY_STATUSES, RetryableError, RetryPolicy, Throttle, session_with_timeout
+from core.ingest import arxiv_api
+from core.ingest.polite import RetryPolicy, Throttle
 from core.models import Paper
 
 log = logging.getLogger(__name__)
@@ -89,21 +88,11 @@ class ArxivLookup:
         return found
 
     def _run(self, search: arxiv.Search, page: int) -> list[Fetched]:
-        client = arxiv.Client(page_size=page, delay_seconds=self._delay, num_retries=0)
-        client.query_url_format = self.api_url + "?{}"
-        client._session = session_with_timeout(self._timeout)  # the library sets no timeout
+        made = arxiv_api.client(self.api_url, page_size=page, timeout=self._timeout)
 
         def attempt() -> list[arxiv.Result]:
-            self._throttle.wait()
             self.requests += 1
-            try:
-                return list(client.results(search))
-            except arxiv.HTTPError as exc:
-                if exc.status in RETRY_STATUSES:
-                    raise RetryableError(f"HTTP {exc.status}") from exc
-                raise SourceError(f"the arXiv API answered HTTP {exc.status}") from exc
-            except (requests.Timeout, requests.ConnectionError, arxiv.UnexpectedEmptyPageError) as exc:
-                raise RetryableError(type(exc).__name__) from exc
+            return arxiv_api.results(made, search, self._throttle)
 
         try:
             results = self._retry.run("arXiv API", attempt, sleep=self._sleep)
@@ -115,17 +104,5 @@ class ArxivLookup:
 
 
 def _fetched(result: arxiv.Result) -> Fetched | None:
-    try:
-        paper = make_paper(
-            versioned_id=result.entry_id.rsplit("/abs/", 1)[-1],
-            title=result.title,
-            authors=[a.name for a in result.authors],
-            abstract=result.summary,
-            categories=result.categories,
-            primary_category=result.primary_category,
-            comment=result.comment or None,
-        )
-    except ValueError as exc:
-        log.warning("skipped arXiv API record %.60r: %s", result.entry_id, exc)
-        return None
-    return Fetched(paper, result.published.date())
+    paper = arxiv_api.paper_from_result(result)
+    return None if paper is None else Fetched(paper, result.published.date())
