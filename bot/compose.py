@@ -28,7 +28,7 @@ from core.digest.build import DigestBuilder
 from core.embeddings.store import VectorStore
 from core.errors import InputError
 from core.ingest.arxiv_source import ArxivSource
-from core.ingest.polite import RetryPolicy
+from core.ingest.polite import RetryPolicy, Throttle
 from core.ingest.service import Ingestor, PaperSource
 from core.learning.learner import Learner
 from core.library.fetch import ArxivLookup
@@ -67,24 +67,35 @@ class App:
     daily: DailyRun
 
 
-def arxiv_source(settings: Settings) -> ArxivSource:
+def arxiv_throttle(settings: Settings) -> Throttle:
+    """The one pace of this process's arXiv requests: ingest and /import share it."""
+    return Throttle(settings.arxiv_delay_seconds)
+
+
+def arxiv_retry(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05))
+
+
+def arxiv_source(settings: Settings, throttle: Throttle | None = None) -> ArxivSource:
     return ArxivSource(
         rss_url=settings.arxiv_rss_url,
         api_url=settings.arxiv_api_url,
         delay_seconds=settings.arxiv_delay_seconds,
         timeout_seconds=settings.arxiv_timeout_seconds,
-        retry=RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)),
+        retry=arxiv_retry(settings),
         batch_size=settings.arxiv_batch_size,
+        throttle=throttle,
     )
 
 
-def library_lookup(settings: Settings) -> ArxivLookup:
-    """The arXiv API for /import: as polite as ingest, with its own pace (imports are rare)."""
+def library_lookup(settings: Settings, throttle: Throttle | None = None) -> ArxivLookup:
+    """The arXiv API for /import: as polite as ingest, and on ingest's pace when given it."""
     return ArxivLookup(
         api_url=settings.arxiv_api_url,
         delay_seconds=settings.arxiv_delay_seconds,
         timeout_seconds=settings.arxiv_timeout_seconds,
-        retry=RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05)),
+        retry=arxiv_retry(settings),
+        throttle=throttle,
     )
 
 
@@ -187,7 +198,8 @@ def build_app(
         vectors=vector_store(settings),
     )
     builder = DigestBuilder(scoring=scoring, learner=Learner(vectors=scoring.vectors))
-    ingestor = Ingestor(sessions=sessions, source=source or arxiv_source(settings))
+    throttle = arxiv_throttle(settings)
+    ingestor = Ingestor(sessions=sessions, source=source or arxiv_source(settings, throttle))
     daily = DailyRun(
         sessions=sessions, ingestor=ingestor, scoring=scoring, categories=settings.categories,
         batches=None if llm is None else batch_scoring(settings, llm, scoring, sessions),
@@ -208,7 +220,7 @@ def build_app(
             builder=builder,
             default_categories=settings.categories,
             commands=COMMANDS,
-            library=library_lookup(settings),
+            library=library_lookup(settings, throttle),
         ),
         daily=daily,
     )

@@ -224,3 +224,21 @@ def test_a_thumb_on_an_imported_paper_wins_and_a_library_earns_its_weight(stored
     assert library(stored) == []
     many = {f"id{n}": IMPORTED for n in range(30)}
     assert library_weight(0.0, many) == pytest.approx(2.25)
+
+
+def test_an_import_and_an_ingest_share_one_pace_towards_arxiv(
+    settings: Settings, fake_arxiv: FakeArxiv
+) -> None:
+    """arXiv asks for one request per few seconds from a client, not per feature: an /import
+    right after the ingest's API call waits its turn."""
+    from bot.compose import build_app
+
+    app = build_app(settings.model_copy(update={"arxiv_delay_seconds": 0.5}))
+    try:
+        app.ingestor._source.lookup(["2506.00030"])  # type: ignore[union-attr]
+        assert app.commands.library is not None
+        app.commands.library.by_ids(["2506.00039"])
+    finally:
+        app.engine.dispose()
+    assert len(fake_arxiv.arrivals) == 2
+    assert fake_arxiv.arrivals[1] - fake_arxiv.arrivals[0] >= 0.45

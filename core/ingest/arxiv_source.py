@@ -40,13 +40,14 @@ class ArxivSource:
         retry: RetryPolicy | None = None,
         batch_size: int = 200,
         sleep: Callable[[float], None] = time.sleep,
+        throttle: Throttle | None = None,
     ) -> None:
         self.rss_url = rss_url if rss_url.endswith("/") else rss_url + "/"
         self.api_url = api_url
         self.batch_size = batch_size
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._throttle = Throttle(delay_seconds, sleep=sleep)
+        self._throttle = throttle or Throttle(delay_seconds, sleep=sleep)
         self._session = session_with_timeout(timeout_seconds)
         self._timeout = timeout_seconds
 

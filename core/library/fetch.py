@@ -52,15 +52,15 @@ class ArxivLookup:
         retry: RetryPolicy | None = None,
         batch_size: int = 100,
         sleep: Callable[[float], None] = time.sleep,
+        throttle: Throttle | None = None,
     ) -> None:
         self.api_url = api_url
         self.batch_size = batch_size
         self.requests = 0  # API requests made, for reports and tests
-        self._delay = delay_seconds
         self._timeout = timeout_seconds
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._throttle = Throttle(delay_seconds, sleep=sleep)
+        self._throttle = throttle or Throttle(delay_seconds, sleep=sleep)
 
     def by_ids(self, ids: Sequence[str]) -> dict[str, Fetched]:
         """What the API knows of `ids`, in batches of `batch_size`; unknown ids are left out."""

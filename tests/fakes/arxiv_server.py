@@ -98,6 +98,7 @@ class FakeArxiv(LoopbackServer):
         self.papers: dict[str, tuple[dict[str, Any], int]] = {}  # what the API knows
         self.recorded: dict[frozenset[str], bytes] = {}  # id set → recorded real body
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each request, for pace checks
         self._serve()
 
     @property
@@ -106,6 +107,7 @@ class FakeArxiv(LoopbackServer):
 
     def _answer(self, path: str, query: dict[str, list[str]]) -> Scripted:
         self.requests.append((path, query))
+        self.arrivals.append(time.monotonic())
         if path.startswith("/rss/"):
             if not self.rss:
                 return Scripted(404, b"no feed scripted")
