@@ -4,6 +4,7 @@ messages committed in groups) and the Telegram pacer's window after a stalled lo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 
 from bot.telegram.pacing import WINDOW, Pacer
 from core.deliver.threads import CLAIM, OTHER, PACED, GroupCommit, PriorityThread
+from core.deliver.worker import DeliveryWorker
 
 
 def test_claims_then_paced_builds_then_the_rest_run_first() -> None:
@@ -103,23 +105,25 @@ class Recording:
         self.done += 1
 
 
-async def test_the_leaders_other_lanes_hold_back_while_telegram_has_work(app: Any, listing_path: Any) -> None:
-    import datetime as dt
-
+def _readers_due(app: Any, listing_path: Any, *, telegram: int, slack: int) -> dt.datetime:
+    """`telegram` + `slack` readers of the listing's day, all due at the returned moment."""
     from core.commands.core import Caller
-    from core.deliver.worker import DeliveryWorker
     from core.models import Identity
 
     day = dt.date(2025, 6, 3)
     app.ingestor.ingest_file(listing_path, day=day)
-    readers = [Identity("telegram", str(100 + n)) for n in range(24)]
-    readers += [Identity("slack", f"U{n}", workspace="T1", kind="user") for n in range(24)]
+    readers = [Identity("telegram", str(100 + n)) for n in range(telegram)]
+    readers += [Identity("slack", f"U{n}", workspace="T1", kind="user") for n in range(slack)]
     for who in readers:
         for command in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
             assert app.commands.handle(Caller(who), command).ok
+    return dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC)
+
+
+async def test_the_leaders_other_lanes_hold_back_while_telegram_has_work(app: Any, listing_path: Any) -> None:
+    due = _readers_due(app, listing_path, telegram=24, slack=24)
     telegram, slack = Recording(0.05), Recording(0.05)
     slack.most_while = lambda: telegram.done < 24
-    due = dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC)
     worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": telegram,
                             "slack": slack}, clock=lambda: due, owner="w", concurrency=8)  # fmt: skip
     report = await worker.tick(leader=True)
@@ -130,21 +134,8 @@ async def test_the_leaders_other_lanes_hold_back_while_telegram_has_work(app: An
 async def test_a_standby_that_takes_over_mid_fan_out_starts_telegram_in_the_same_tick(
     app: Any, listing_path: Any
 ) -> None:
-    import datetime as dt
-
-    from core.commands.core import Caller
-    from core.deliver.worker import DeliveryWorker
-    from core.models import Identity
-
-    day = dt.date(2025, 6, 3)
-    app.ingestor.ingest_file(listing_path, day=day)
-    readers = [Identity("telegram", str(100 + n)) for n in range(6)]
-    readers += [Identity("slack", f"U{n}", workspace="T1", kind="user") for n in range(12)]
-    for who in readers:
-        for command in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
-            assert app.commands.handle(Caller(who), command).ok
+    due = _readers_due(app, listing_path, telegram=6, slack=12)
     telegram, slack = Recording(0.01), Recording(0.05)
-    due = dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC)
     worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": telegram,
                             "slack": slack}, clock=lambda: due, owner="w", concurrency=2)  # fmt: skip
     report = await worker.tick(leader=lambda: slack.done >= 2)  # the old leader died meanwhile

@@ -85,6 +85,14 @@ def worker(settings: Settings, fake: FakeTelegram, tmp_path: Path, name: str) ->
     return subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
 
 
+def stop(*processes: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM what still runs and wait for it: the tests then judge each exit code."""
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
 def wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -140,10 +148,7 @@ def test_killing_the_leader_mid_fan_out_hands_over_to_the_standby(
         wait_until(lambda: pid_of(leader(world)) == second.pid, seconds=30)
         assert_everyone_once(world, fake_telegram, fake_arxiv)
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+        stop(first, second)
     assert second is not None and second.returncode == 0
     assert leader(world) is None, "a clean stop releases the leader lease at once"
 
@@ -167,8 +172,5 @@ def test_a_worker_started_mid_fan_out_takes_nothing_a_live_worker_holds(
         fake_telegram.released.set()
         assert_everyone_once(world, fake_telegram, fake_arxiv)
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+        stop(first, second)
     assert first.returncode == 0 and second is not None and second.returncode == 0
