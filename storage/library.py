@@ -11,31 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, col, delete, select
+from sqlmodel import Session, col, delete, select
 
 from core.models import Paper
 from storage.bulk import insert_ignoring_duplicates
 from storage.papers import paper_row, to_paper
+from storage.tables import LibraryPaper, Rating
 from storage.tables import Paper as PaperRow
-from storage.tables import Rating
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class LibraryPaper(SQLModel, table=True):
-    """One paper of one profile's imported library; importing it again changes nothing."""
-
-    __tablename__ = "library_paper"
-    __table_args__ = (UniqueConstraint("profile_id", "paper_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    profile_id: int = Field(foreign_key="profile.id", index=True)
-    paper_id: str = Field(foreign_key="paper.id", max_length=64)
-    source: str = Field(max_length=16)  # bibtex | list
-    imported_at: dt.datetime = Field(default_factory=_now)
 
 
 def store_papers(session: Session, fetched: Sequence[tuple[Paper, dt.date]]) -> None:
@@ -46,9 +28,9 @@ def store_papers(session: Session, fetched: Sequence[tuple[Paper, dt.date]]) -> 
 
 def add(session: Session, *, profile_id: int, paper_ids: Sequence[str], source: str) -> int:
     """Record `paper_ids` in the profile's library; returns how many were new to it."""
-    before = set(library_ids(session, profile_id))
+    before = library_ids(session, profile_id)
     fresh = [pid for pid in dict.fromkeys(paper_ids) if pid not in before]
-    now = _now()
+    now = dt.datetime.now(dt.UTC)
     rows = [
         {"profile_id": profile_id, "paper_id": pid, "source": source, "imported_at": now} for pid in fresh
     ]
@@ -56,14 +38,14 @@ def add(session: Session, *, profile_id: int, paper_ids: Sequence[str], source: 
     return len(fresh)
 
 
-def library_ids(session: Session, profile_id: int) -> list[str]:
-    """The profile's imported papers, most recent import first."""
-    query = (
-        select(LibraryPaper.paper_id)
-        .where(LibraryPaper.profile_id == profile_id)
-        .order_by(col(LibraryPaper.imported_at).desc(), col(LibraryPaper.id).desc())
-    )
-    return list(session.exec(query).all())
+def library_ids(session: Session, profile_id: int) -> set[str]:
+    """The profile's imported papers."""
+    return set(session.exec(select(LibraryPaper.paper_id).where(LibraryPaper.profile_id == profile_id)))
+
+
+def library_size(session: Session, profile_id: int) -> int:
+    query = select(sa.func.count()).select_from(LibraryPaper).where(LibraryPaper.profile_id == profile_id)
+    return int(session.exec(query).one())
 
 
 def library_papers(session: Session, profile_id: int) -> list[Paper]:
@@ -76,11 +58,9 @@ def library_papers(session: Session, profile_id: int) -> list[Paper]:
     return [to_paper(row) for row in session.exec(query)]
 
 
-def clear(session: Session, profile_id: int) -> int:
-    """Forget the profile's imported library; returns how many papers it held."""
-    count = len(library_ids(session, profile_id))
+def clear(session: Session, profile_id: int) -> None:
+    """Forget the profile's imported library."""
     session.exec(delete(LibraryPaper).where(col(LibraryPaper.profile_id) == profile_id))
-    return count
 
 
 def votes_and_library(session: Session, profile_id: int) -> tuple[dict[str, int], list[str]]:

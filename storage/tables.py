@@ -129,6 +129,19 @@ class Rating(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=_now)
 
 
+class LibraryPaper(SQLModel, table=True):
+    """One paper of one profile's imported library; importing it again changes nothing."""
+
+    __tablename__ = "library_paper"
+    __table_args__ = (UniqueConstraint("profile_id", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    paper_id: str = Field(foreign_key="paper.id", max_length=64)
+    source: str = Field(max_length=16)  # bibtex | list
+    imported_at: dt.datetime = Field(default_factory=_now)
+
+
 class Delivery(SQLModel, table=True):
     """One digest per profile and digest date: the exactly-once claim and what was sent."""
 

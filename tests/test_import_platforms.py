@@ -11,7 +11,6 @@ from typing import Any
 from bot.compose import App
 from bot.telegram.adapter import TelegramAdapter
 from core.commands.core import MAX_IMPORT_BYTES
-from core.library.parse import MAX_BYTES
 from core.models import Identity
 from storage import library as library_store
 from storage import profiles
@@ -68,7 +67,6 @@ async def test_telegram_refuses_a_huge_document_without_downloading_it(
     fake_telegram.files["huge"] = b"x"
     await send(bot, document_update(ALICE, "huge", MAX_IMPORT_BYTES + 1))
     assert "too large" in telegram_texts(fake_telegram, 0)[-1] and fake_telegram.downloads == []
-    assert MAX_IMPORT_BYTES == MAX_BYTES  # the adapters' check and the parser's bound agree
 
 
 async def test_a_document_telegram_cannot_hand_over_is_reported(

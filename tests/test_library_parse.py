@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InputError
+from core.library import MAX_BYTES
 from core.library.ids import find_id
-from core.library.parse import MAX_BYTES, Entry, decode, kind_of, parse_library
+from core.library.parse import Entry, decode, kind_of, parse_library
 
 ZOTERO = r"""
 @article{vaswaniAttentionAllYou2017,

@@ -11,20 +11,17 @@ from core.errors import InputError
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.console import console_caller
     from core.accounts import local_profile
-    from core.library.parse import MAX_BYTES
+    from core.commands.core import MAX_IMPORT_BYTES
 
     try:
         size = args.file.stat().st_size
-        if size > MAX_BYTES:
-            limit = MAX_BYTES // 1000
-            raise InputError(f"{args.file} is too large ({size // 1000} kB); the limit is {limit} kB")
-        data = args.file.read_bytes()
+        data = args.file.read_bytes() if size <= MAX_IMPORT_BYTES else None  # the core refuses it
     except OSError as exc:
         raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     app = _app()
     with app.sessions() as session:
         local_profile(session, args.user)  # only users made by `user add`, as `digest` and `rate`
-    reply = app.commands.import_file(console_caller(args.user), data)
+    reply = app.commands.import_file(console_caller(args.user), data, size=size)
     if not reply.ok:
         raise InputError(reply.text)
     print(reply.text)

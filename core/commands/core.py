@@ -20,6 +20,7 @@ from core.digest.build import DigestBuilder
 from core.digest.model import Digest
 from core.errors import InputError, PaperbotError
 from core.learning import ratings
+from core.library import MAX_BYTES
 from core.models import Identity, Paper, Profile, Vote
 from storage import deliveries, profiles
 from storage import papers as paper_store
@@ -31,9 +32,7 @@ if TYPE_CHECKING:
     from core.library.importer import LibrarySource
 
 log = logging.getLogger(__name__)
-# the largest library file /import reads (core.library.parse.MAX_BYTES): adapters check a
-# file's declared size against it before downloading
-MAX_IMPORT_BYTES = 2_000_000
+MAX_IMPORT_BYTES = MAX_BYTES  # adapters check a file's declared size by it before downloading
 
 
 @dataclass

@@ -11,8 +11,8 @@ from __future__ import annotations
 from core.commands.core import Context, Reply
 from core.commands.syntax import cmd
 from core.errors import InputError
+from core.library import MAX_BYTES
 from core.library.importer import import_library
-from core.library.parse import MAX_BYTES
 
 
 def import_(ctx: Context, args: str) -> Reply:

@@ -114,7 +114,7 @@ def forget(ctx: Context, args: str) -> Reply:
     profile = ctx.editable_profile()
     assert profile.id is not None
     count = len(rating_store.ratings(ctx.session, profile.id))
-    imported = len(library_store.library_ids(ctx.session, profile.id))
+    imported = library_store.library_size(ctx.session, profile.id)
     library = f" and {imported} imported papers" if imported else ""
     if args.strip().lower() != "yes":
         return Reply(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import arxiv
 from core.errors import SourceError
 from core.ingest import arxiv_api
 from core.ingest.polite import RetryPolicy, Throttle
+from core.library.ids import title_key
 from core.models import Paper
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,6 @@ RESULTS_PER_TITLE = 3
 class Fetched:
     paper: Paper
     published: dt.date  # the first version's date: stands in for the announcement day
-
-
-def title_key(title: str) -> str:
-    """Titles compared as words: case, TeX leftovers and punctuation do not count."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", title.lower()).split())
 
 
 class ArxivLookup:

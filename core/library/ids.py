@@ -60,3 +60,9 @@ def _fix_case(raw: str) -> str:
     archive, number = raw.split("/", 1)
     name, _, subject = archive.partition(".")
     return f"{name.lower()}.{subject.upper()}/{number}" if subject else f"{name.lower()}/{number}"
+
+
+def title_key(title: str) -> str:
+    """Titles compared as words: case, TeX leftovers and punctuation do not count (the same
+    key drops a file's duplicate entries and matches the arXiv API's answers)."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", title.lower()).split())

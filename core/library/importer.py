@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from core.library.fetch import Fetched, title_key
+from core.library.fetch import Fetched
+from core.library.ids import title_key
 from core.library.parse import Entry, decode, kind_of, parse_library
 from storage import library as library_store
 from storage import papers as paper_store

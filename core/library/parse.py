@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from core.errors import InputError
 from core.ingest.texify import texify
+from core.library import MAX_BYTES
 from core.library.bibtex import BibEntry, read_bibtex
-from core.library.ids import bare_id, find_id, marked_id
+from core.library.ids import bare_id, find_id, marked_id, title_key
 
-MAX_BYTES = 2_000_000  # a Zotero export of ~5,000 entries
 MAX_ENTRIES = 5_000
 _BIBTEX = re.compile(r"^\s*@[A-Za-z]+\s*[{(]", re.MULTILINE)
 _ID_FIELDS = ("eprint", "arxivid", "arxiv", "url", "doi", "journal", "note", "howpublished", "pdf", "link")
@@ -52,15 +52,13 @@ def kind_of(text: str) -> str:
 
 def parse_library(text: str) -> list[Entry]:
     """The entries of a BibTeX file or an id list, duplicates dropped, in file order."""
-    if len(text) > MAX_BYTES:
-        raise InputError(f"The text is too long; the limit is {MAX_BYTES // 1000} kB.")
     entries = _from_bibtex(text) if kind_of(text) == "bibtex" else _from_list(text)
     if not entries:
         raise InputError("No entries found: send a BibTeX (.bib) file or a list of arXiv ids or links.")
     seen: set[str] = set()
     unique = []
     for entry in entries:
-        key = entry.arxiv_id or f"title:{_normal(entry.title or entry.label)}"
+        key = entry.arxiv_id or f"title:{title_key(entry.title or entry.label)}"
         if key not in seen:
             seen.add(key)
             unique.append(entry)
@@ -121,7 +119,3 @@ def clean_title(raw: str) -> str:
     """A BibTeX title as a reader sees it: TeX rendered, protective braces and extra spaces gone."""
     rendered = texify(raw.replace("\n", " "))
     return " ".join(rendered.replace("{", "").replace("}", "").split())[:1000]
-
-
-def _normal(title: str) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", title.lower()).strip()

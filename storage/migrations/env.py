@@ -6,7 +6,6 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import storage.library  # its library_paper table too
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
