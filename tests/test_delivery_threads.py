@@ -140,3 +140,24 @@ async def test_a_standby_that_takes_over_mid_fan_out_starts_telegram_in_the_same
                             "slack": slack}, clock=lambda: due, owner="w", concurrency=2)  # fmt: skip
     report = await worker.tick(leader=lambda: slack.done >= 2)  # the old leader died meanwhile
     assert report.sent == 18 and telegram.done == 6 and slack.done == 12
+
+
+async def test_a_lane_claims_in_batches_not_one_row_per_finished_send(app: Any, listing_path: Any) -> None:
+    """Each claim is a transaction that locks rows: refilled at half, a lane of concurrency 4
+    claims about four rows at a time, not one for every digest that went out."""
+    due = _readers_due(app, listing_path, telegram=0, slack=40)
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"slack": Recording(0.01)},
+                            clock=lambda: due, owner="w", concurrency=4)  # fmt: skip
+    sizes: list[int] = []
+    claim = worker._claim
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        jobs = claim(*args, **kwargs)
+        sizes.append(len(jobs))
+        return jobs
+
+    worker._claim = counted  # type: ignore[method-assign]
+    report = await worker.tick(leader=True)
+    assert report.sent == 40
+    batches = [n for n in sizes if n]
+    assert sum(batches) == 40 and len(batches) <= 10 and min(batches[:-1]) >= 4, sizes

@@ -165,11 +165,10 @@ class DeliveryWorker:
     async def _fan_out(
         self, day: dt.date, due: dict[str, list[int]], moment: dt.datetime, report: TickReport
     ) -> None:
-        """One lane per platform, each claiming a batch whenever it holds fewer than twice
-        `concurrency` rows (`concurrency` sending, the rest built and ready): a worker holds only
-        what it is about to send (the others share the rest), a slow platform (Slack's
-        per-channel pace) never starves a fast one, and while the paced lane has work the
-        others hold only `while_paced` of that."""
+        """One lane per platform, each claiming up to twice `concurrency` rows whenever it holds
+        no more than half that: a worker holds only what it is about to send (the others share
+        the rest), a slow platform (Slack's per-channel pace) never starves a fast one, and
+        while the paced lane has work the others hold only `while_paced` of that."""
         limits = {p: asyncio.Semaphore(self.concurrency) for p in due}
         running: dict[asyncio.Task[str], Job] = {}
         retries_left, recheck, loop = set(due), dict[str, float](), asyncio.get_running_loop()
@@ -182,9 +181,10 @@ class DeliveryWorker:
             paced = any(held[p] or due[p] or p in retries_left for p in due if p in self.exclusive)
             for platform, waiting in due.items():
                 share = self.while_paced if paced and platform not in self.exclusive else 1.0
-                room = max(1, int(self.concurrency * 2 * share)) - held[platform]
-                if room <= 0 or not (waiting or platform in retries_left):
-                    continue
+                cap = max(1, int(self.concurrency * 2 * share))
+                if held[platform] > cap // 2 or not (waiting or platform in retries_left):
+                    continue  # refilled at half: a claim is a batch, not one row per finished send
+                room = cap - held[platform]
                 chunk, due[platform] = waiting[:room], waiting[room:]
                 retry = platform in retries_left
                 claim = partial(self._claim, day, chunk, moment, [platform], room, retry=retry)
