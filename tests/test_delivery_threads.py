@@ -101,6 +101,7 @@ class Recording:
         if self.most_while():
             self.peak_while = max(self.peak_while, self.now)
         await asyncio.sleep(self.seconds)
+        await progress.accepted(f"m{self.done}", [e.paper.id for e in digest.entries])  # one message
         self.now -= 1
         self.done += 1
 

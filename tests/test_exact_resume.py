@@ -165,3 +165,37 @@ async def test_slack_messages_name_the_papers_they_carry(app: App, listing_path:
         await adapter.deliver(identity, digest, Progress(record=record))
     carried = [p for _, papers in recorded for p in papers]
     assert len(recorded) >= 2 and carried == [e.paper.id for e in digest.entries]
+
+
+class Carrying:
+    """A platform that accepts one message per digest carrying the papers `keep` lets through."""
+
+    def __init__(self, keep: Callable[[list[str]], list[str]]) -> None:
+        self.keep, self.carried = keep, Counter[str]()
+
+    async def deliver(self, identity: Identity, digest: Digest, progress: Progress) -> None:
+        ids = self.keep([e.paper.id for e in digest.entries])
+        self.carried.update(ids)
+        await progress.accepted(f"m{len(self.carried)}", ids)
+
+
+async def test_a_promised_paper_no_message_carried_is_retried_not_recorded_as_sent(
+    app: App, listing_path: Path
+) -> None:
+    app.ingestor.ingest_file(listing_path, day=DAY)
+    for text in ("/start", "/topics set sparse autoencoders", "/threshold 1 1", "/time 06:00"):
+        command(app, text)
+    dropping = Carrying(lambda ids: ids[:-1])  # a platform that silently lost the last paper
+    worker = DeliveryWorker(sessions=app.sessions, builder=app.builder, senders={"telegram": dropping},
+                            clock=lambda: DUE, owner="w")  # fmt: skip
+    await worker.tick()
+    row = the_row(app)
+    promised = list(row.paper_ids)
+    assert len(promised) >= 2 and row.state == "failed" and row.next_attempt_at is not None, row
+    honest = Carrying(lambda ids: ids)
+    worker.senders = {"telegram": honest}
+    worker.clock = lambda: DUE + dt.timedelta(minutes=30)
+    await worker.tick()
+    row = the_row(app)
+    assert row.state == "sent" and row.paper_ids == promised
+    assert honest.carried == Counter({promised[-1]: 1}), "the retry sends just the dropped paper"

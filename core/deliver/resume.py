@@ -4,11 +4,13 @@ Each message a platform accepts is journalled with the ids of the papers it carr
 delivery records the papers it promises; a resumed one rebuilds exactly the promised papers no
 accepted message carried, whatever the user changed since (top-N, thresholds, keywords,
 categories, votes), instead of a fresh digest split differently. A delivery is recorded as
-having sent only the promised papers an accepted message really carried.
+sent only when accepted messages carried every promised paper; otherwise it fails (and is
+retried for the rest), so a paper a platform never took is never recorded as delivered.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from core.deliver.sender import Progress, parse_entry
@@ -19,6 +21,8 @@ from storage import deliveries
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+log = logging.getLogger(__name__)
 
 
 def digest_to_send(
@@ -44,14 +48,27 @@ def digest_to_send(
     if not missing and journal:
         return None, Progress(done=done)
     digest = builder.build_promised(session, view, claim.day, missing)
+    built = {e.paper.id for e in digest.entries}
+    if gone := [p for p in missing if p not in built]:  # no longer in the day: dropped from the promise
+        log.warning("delivery %s: %d promised papers are gone from the day", claim.id, len(gone))
+        claim.paper_ids[:] = [p for p in claim.paper_ids if p not in gone]
+        deliveries.set_papers(session, claim.id, claim.paper_ids)
     digest.continued = bool(journal)  # its header went out with the first message
     return digest, Progress(done=done)
 
 
+class Undelivered(Exception):
+    """Promised papers that no accepted message carried: a failure to retry, never a "sent"."""
+
+
 def sent_papers(claim: Claim, entries: list[str]) -> list[str]:
-    """What the row records as delivered: the promised papers an accepted message carried."""
+    """What the row records as delivered: every promised paper, each carried by an accepted
+    message; raises `Undelivered` when some were not (the retry sends just those)."""
     journal = [parse_entry(e) for e in entries]
     if any(papers is None for _, papers in journal):
         return list(claim.paper_ids)
     carried = {p for _, papers in journal for p in papers or ()}
-    return [p for p in claim.paper_ids if p in carried]
+    missing = [p for p in claim.paper_ids if p not in carried]
+    if missing:
+        raise Undelivered(f"{len(missing)} promised papers were not carried by any accepted message")
+    return list(claim.paper_ids)
