@@ -144,10 +144,6 @@ class Supervisor:
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._keep_starting(e)) for e in self.entries]
 
-    async def wait_started(self) -> None:
-        """For tests and callers that want every first attempt done (not every success)."""
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
     async def _keep_starting(self, entry: Supervised) -> None:
         name, delay = entry.health.service, self.first_retry
         while True:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from storage.deliveries import Claim, _claim_of
+from storage.deliveries import Claim, _claim_of, deliverable
 from storage.tables import Delivery
 from storage.tables import Profile as ProfileRow
 
@@ -118,11 +118,7 @@ def claim_due(
     (of active, unpaused profiles on `platforms` when given)."""
     due = _claimable(now)
     if platforms is not None:
-        wanted = select(ProfileRow.id).where(
-            col(ProfileRow.platform).in_(list(platforms)),
-            ProfileRow.active,
-            ProfileRow.paused == False,  # noqa: E712
-        )
+        wanted = select(ProfileRow.id).where(*deliverable(platforms))
         due = and_(due, col(Delivery.profile_id).in_(wanted))
     picked = session.exec(
         select(Delivery.id)
@@ -178,13 +174,7 @@ def still_owned(session: Session, delivery_id: int, *, owner: str) -> bool:
 def next_due(session: Session, *, platforms: Sequence[str]) -> dt.datetime | None:
     """When the next retry comes due or the next lease lapses among the rows `claim_due` could
     take for `platforms`, if any (in UTC)."""
-    wanted = col(Delivery.profile_id).in_(
-        select(ProfileRow.id).where(
-            col(ProfileRow.platform).in_(list(platforms)),
-            ProfileRow.active,
-            ProfileRow.paused == False,  # noqa: E712
-        )
-    )
+    wanted = col(Delivery.profile_id).in_(select(ProfileRow.id).where(*deliverable(platforms)))
     retry = select(func.min(Delivery.next_attempt_at)).where(col(Delivery.state) == "failed", wanted)
     lapse = select(func.min(Delivery.lease_until)).where(col(Delivery.state) == "pending", wanted)
     times = [session.exec(retry).one(), session.exec(lapse).one()]

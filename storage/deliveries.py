@@ -12,8 +12,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
-from sqlalchemy import and_, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from core.models import Claim, Delivered, DeliveryFailure, DeliveryState, Identity, Profile
@@ -38,89 +38,30 @@ def _claim_of(row: Delivery) -> Claim:
                  list(row.message_ids))  # fmt: skip
 
 
-def claim_new(session: Session, *, profile_id: int, day: dt.date, now: dt.datetime) -> Claim | None:
-    """Insert the pending row; None when the profile already has one for the day."""
-    row = Delivery(profile_id=profile_id, digest_date=day, state="pending", attempts=1, claimed_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return _claim_of(row)
-
-
-def claim_retry(session: Session, delivery_id: int, *, now: dt.datetime) -> Claim | None:
-    """Move a failed row whose retry time has come back to pending (compare-and-set)."""
-    ready = (
-        col(Delivery.id) == delivery_id,
-        col(Delivery.state) == FAILED,
-        col(Delivery.next_attempt_at) <= now,
-    )
-    moved = session.exec(
-        update(Delivery)
-        .where(*ready)
-        .values(state=PENDING, attempts=col(Delivery.attempts) + 1, claimed_at=now, next_attempt_at=None)
-    )
-    if moved.rowcount != 1:
-        return None
-    row = session.get(Delivery, delivery_id, populate_existing=True)
-    return None if row is None else _claim_of(row)
-
-
-def recover(session: Session, *, now: dt.datetime) -> int:
-    """At start-up, rows left pending by a crashed worker become due for a retry at once;
-    the message ids they recorded are kept, so what a platform accepted is not sent again."""
-    moved = session.exec(
-        update(Delivery)
-        .where(col(Delivery.state) == PENDING)
-        .values(state=FAILED, next_attempt_at=now, error="interrupted (worker restarted)")
-    )
-    return int(moved.rowcount)
-
-
 def set_papers(session: Session, delivery_id: int, paper_ids: Sequence[str]) -> None:
     row = session.get(Delivery, delivery_id)
     if row is not None:
         row.paper_ids = list(paper_ids)
 
 
-def add_message(session: Session, delivery_id: int, message_id: str) -> None:
-    row = session.get(Delivery, delivery_id)
-    if row is not None:
-        row.message_ids = [*row.message_ids, message_id]
+def deliverable(platforms: Sequence[str]) -> list[ColumnElement[bool]]:
+    """Who may get a digest now: active, unpaused profiles on `platforms` (the one definition
+    for new deliveries, retries and the next retry's time, so they never disagree)."""
+    return [
+        col(ProfileRow.platform).in_(list(platforms)),
+        col(ProfileRow.active).is_(True),
+        col(ProfileRow.paused).is_(False),
+    ]
 
 
-def mark_sent(session: Session, delivery_id: int, *, now: dt.datetime) -> None:
-    row = session.get(Delivery, delivery_id)
-    if row is not None:
-        row.state, row.sent_at, row.error, row.next_attempt_at = SENT, now, None, None
-
-
-def mark_failed(session: Session, delivery_id: int, *, error: str, retry_at: dt.datetime | None) -> None:
-    """A failure; `retry_at` None makes it final."""
-    row = session.get(Delivery, delivery_id)
-    if row is not None:
-        row.state, row.error, row.next_attempt_at = FAILED, error[:500], retry_at
-
-
-def candidates(
-    session: Session, *, day: dt.date, now: dt.datetime, platforms: Sequence[str]
-) -> list[tuple[Profile, int | None]]:
-    """Active, unpaused profiles on these platforms that have no delivery of `day` yet (None),
-    or the id of a failed one whose retry time has come; the database skips everyone served."""
+def candidates(session: Session, *, day: dt.date, platforms: Sequence[str]) -> list[Profile]:
+    """Active, unpaused profiles on these platforms with no delivery of `day` yet (retries and
+    dead workers' rows are claimed by `claims.claim_due`); the database skips everyone served."""
     row = and_(col(Delivery.profile_id) == col(ProfileRow.id), col(Delivery.digest_date) == day)
-    retry = and_(col(Delivery.state) == FAILED, col(Delivery.next_attempt_at) <= now)
     query = (
-        select(ProfileRow, Delivery.id)
-        .outerjoin(Delivery, row)
-        .where(
-            ProfileRow.active,
-            ProfileRow.paused == False,  # noqa: E712
-            col(ProfileRow.platform).in_(list(platforms)),
-        )
-        .where(or_(col(Delivery.id).is_(None), retry))
+        select(ProfileRow).outerjoin(Delivery, row).where(*deliverable(platforms), col(Delivery.id).is_(None))
     )
-    return [(to_profile(profile), have) for profile, have in session.exec(query).all()]
+    return [to_profile(profile) for profile in session.exec(query).all()]
 
 
 def latest_sent(session: Session, profile_id: int) -> Delivered | None:
@@ -181,16 +122,6 @@ def _identity(row: ProfileRow) -> Identity:
 
 
 # --- history: what each profile was shown --------------------------------------------------
-
-
-def delivered_before(session: Session, *, profile_id: int, day: dt.date) -> set[str]:
-    """Papers this profile received in digests of earlier days."""
-    query = select(Delivery.paper_ids).where(
-        Delivery.profile_id == profile_id,
-        Delivery.digest_date < day,
-        Delivery.state == DeliveryState.SENT,
-    )
-    return {paper_id for ids in session.exec(query) for paper_id in ids}
 
 
 def history_before(session: Session, *, profile_id: int, day: dt.date) -> tuple[set[str], dt.date | None]:

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.compose import App
 from core.models import Identity
-from storage import claims, deliveries, lease
+from storage import claims, lease
 from storage.profiles import create
 from storage.tables import Delivery
 
@@ -78,7 +78,7 @@ def _failed_rows(app: App, count: int) -> list[int]:
         for pid in _profiles(app, count):
             claim = claims.claim_new(session, profile_id=pid, day=DAY, owner="old", now=T0, seconds=60)
             assert claim is not None
-            deliveries.mark_failed(session, claim.id, error="429", retry_at=T0)
+            assert claims.fail(session, claim.id, owner="old", error="429", retry_at=T0)
             ids.append(claim.id)
     return ids
 

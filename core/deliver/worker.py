@@ -125,10 +125,6 @@ class DeliveryWorker:
             log.warning("resuming %d deliveries whose worker stopped", count)
         return count
 
-    def heartbeat(self) -> int:
-        """Renew the lease of every row this worker holds; returns how many it holds."""
-        return self._write(self._renew)
-
     def _renew(self, session: Session) -> int:
         return claims.heartbeat(session, owner=self.owner, now=self.clock(), seconds=self.lease_seconds)
 
@@ -235,9 +231,9 @@ class DeliveryWorker:
             day = paper_store.latest_day(session)
             if day is None:
                 return None, due
-            for row, have in deliveries.candidates(session, day=day, now=now, platforms=platforms):
+            for row in deliveries.candidates(session, day=day, platforms=platforms):
                 wanted = row.criteria.strip() or row.authors  # nothing to match: no digest, not noise
-                if have is None and wanted and row.identity is not None and is_due(row, day, now):
+                if wanted and row.identity is not None and is_due(row, day, now):
                     due[row.identity.platform].append(row.id)
         for ids in due.values():
             random.shuffle(ids)
