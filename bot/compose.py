@@ -13,12 +13,13 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.settings import DEFAULT_DATABASE_URL, Settings
+from bot.supervise import Service
 from core.commands.core import CommandCore
 from core.commands.registry import COMMANDS
 from core.day import DailyRun
@@ -48,11 +49,6 @@ if TYPE_CHECKING:
 
 
 Sessions = Callable[[], Session]
-
-
-class Service(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
 
 
 @dataclass
