@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import Counter
 from collections.abc import Iterable
 
+import pytest
 from sqlmodel import select
 
 from bot.compose import App
@@ -66,6 +68,17 @@ def nothing_implausible_stored(app: App) -> None:
             assert usage.cached_tokens <= usage.prompt_tokens, usage
         for score in session.exec(select(Score)):
             assert 1 <= score.relevance <= 10 and 1 <= score.novelty <= 10, score
+
+
+def install_redaction(monkeypatch: pytest.MonkeyPatch, secrets: Iterable[str]) -> None:
+    """Logging as `paperbot` sets it up (`bot.logs.install`), on the test's own log capture, so a
+    secret in the captured text means the product would have logged it; the process-wide
+    stdout/stderr wrappers are undone after the test."""
+    from bot import logs
+
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    monkeypatch.setattr(sys, "stdout", sys.stdout)
+    logs.install(secrets)
 
 
 def no_secret(outputs: Iterable[str], secrets: Iterable[str]) -> None:

@@ -93,6 +93,8 @@ async def test_a_race_keeps_the_invariant(
         assert row.state in ("sent", "failed"), row
         if row.state == "failed":
             assert row.next_attempt_at is None and row.error
+        else:
+            assert row.paper_ids and set(row.paper_ids) <= set(got), "every promised paper arrived"
         digests = sum(c == "/digest" for c in race.commands)
         assert set(got) <= set(row.paper_ids) or digests, "nothing unpromised"
         assert all(n <= 1 + digests for n in got.values()), f"a paper more often than asked: {got}"

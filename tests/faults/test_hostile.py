@@ -183,6 +183,7 @@ async def test_hostile_telegram_messages_get_a_reply_never_an_internal_error(
     for text in texts:
         before = len(fake_telegram.sent())
         await adapter.app.process_update(Update.de_json(message_update(1001, text), adapter.app.bot))
+        assert len(fake_telegram.sent()) > before, f"no reply at all (a crashed handler): {text!r}"
         for reply in fake_telegram.sent()[before:]:
             reply["text"].encode("utf-8")
             assert INTERNAL not in reply["text"] and fake_telegram.token not in reply["text"], (text, reply)
@@ -245,6 +246,7 @@ async def test_hostile_slack_commands_get_a_reply_never_an_internal_error(
             if len(slack.fake.responses) > before:
                 break
             await asyncio.sleep(0.01)
+        assert len(slack.fake.responses) > before, f"no reply at all (a crashed handler): {text!r}"
         for reply in slack.fake.responses[before:]:
             assert INTERNAL not in str(reply.get("text")) and SECRET not in str(reply), (text, reply)
     _profiles_in_range(slack.app)
