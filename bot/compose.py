@@ -72,11 +72,10 @@ def arxiv_retry(settings: Settings) -> RetryPolicy:
     return RetryPolicy(retries=settings.arxiv_retries, backoff=max(settings.arxiv_delay_seconds, 0.05))
 
 
-def arxiv_source(settings: Settings, throttle: Throttle | None = None) -> ArxivSource:
+def arxiv_source(settings: Settings, throttle: Throttle) -> ArxivSource:
     return ArxivSource(
         rss_url=settings.arxiv_rss_url,
         api_url=settings.arxiv_api_url,
-        delay_seconds=settings.arxiv_delay_seconds,
         timeout_seconds=settings.arxiv_timeout_seconds,
         retry=arxiv_retry(settings),
         batch_size=settings.arxiv_batch_size,
@@ -84,11 +83,10 @@ def arxiv_source(settings: Settings, throttle: Throttle | None = None) -> ArxivS
     )
 
 
-def library_lookup(settings: Settings, throttle: Throttle | None = None) -> ArxivLookup:
-    """The arXiv API for /import: as polite as ingest, and on ingest's pace when given it."""
+def library_lookup(settings: Settings, throttle: Throttle) -> ArxivLookup:
+    """The arXiv API for /import: as polite as ingest, on ingest's pace."""
     return ArxivLookup(
         api_url=settings.arxiv_api_url,
-        delay_seconds=settings.arxiv_delay_seconds,
         timeout_seconds=settings.arxiv_timeout_seconds,
         retry=arxiv_retry(settings),
         throttle=throttle,

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
-SHOWN = {"up": "connected", "starting": "starting", "retrying": "retrying", "failing": "failing",
-         "stopped": "stopped"}  # fmt: skip
 STALE = dt.timedelta(minutes=2)  # a running process refreshes its rows every 15 s by default
 
 
@@ -37,8 +35,8 @@ def service_lines(session: Session, now: dt.datetime | None = None) -> list[str]
         return ["services: no `paperbot run` has reported in the last day"]
     lines = ["services (as each running process last reported):"]
     for process, state, updated in rows:
-        running = "running" if state.service in {"scheduler", "web"} else SHOWN.get(state.state, state.state)
-        shown = running if state.state == "up" else SHOWN.get(state.state, state.state)
+        up = "running" if state.service in {"scheduler", "web"} else "connected"  # adapters connect
+        shown = up if state.state == "up" else state.state
         reason = f": {state.detail}" if state.detail else ""
         stale = " — no word since, the process may be gone" if (
             state.state != "stopped" and now - updated > STALE) else ""  # fmt: skip

@@ -71,8 +71,6 @@ def upgrade(engine: Engine) -> bool:
     from alembic.runtime.migration import MigrationContext
 
     head = head_revision()
-    if current_revision(engine) == head:
-        return False
     with engine.connect() as conn:
         _lock(conn)
         if MigrationContext.configure(conn).get_current_revision() == head:  # another process did it

@@ -89,9 +89,9 @@ def check_file_day(day: dt.date, now: dt.datetime | None = None) -> None:
     "the latest announcement" for every digest. The evening's announcement is dated the next
     day (US Eastern), so tomorrow is the latest day accepted. Weekend days only get a warning:
     arXiv announces nothing then, but an operator may know better."""
-    from core.deliver.due import ARXIV_ZONE
+    from core.day import DailyRun
 
-    latest = (now or dt.datetime.now(dt.UTC)).astimezone(ARXIV_ZONE).date() + dt.timedelta(days=1)
+    latest = DailyRun.expected_day(now or dt.datetime.now(dt.UTC))
     if day > latest:
         raise InputError(f"--date {day} is in the future: arXiv has not announced it yet (latest: {latest})")
     if day.weekday() >= 5:

@@ -1,13 +1,13 @@
 """The explicit list of chat commands, their usage and one-line help.
 
 Usage strings carry no slash: each platform's syntax writes them (see syntax.py). A new
-command is one more entry here (or `register(...)` from a module that adds its own).
+command is one more entry here.
 """
 
 from __future__ import annotations
 
 from core.commands import library, reading, settings, topics
-from core.commands.core import Command, Handler
+from core.commands.core import Command
 from core.commands.syntax import cmd
 
 COMMANDS: dict[str, Command] = {
@@ -37,11 +37,6 @@ COMMANDS: dict[str, Command] = {
     "/forget": Command(reading.forget, "forget", "delete your ratings (asks first)"),
     "/stats": Command(reading.stats, "stats", "your last weeks as a chart"),
 }
-
-
-def register(name: str, handler: Handler, usage: str, summary: str) -> None:
-    """Add a command (`name` without the slash); later modules extend the list this way."""
-    COMMANDS["/" + name.lstrip("/")] = Command(handler, usage, summary)
 
 
 def help_text() -> str:
