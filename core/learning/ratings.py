@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from core import arxiv_id
 from core.errors import NotFoundError
+from core.library.ids import find_id
 from core.models import Paper, Vote
 from storage import library as library_store
 from storage import papers as paper_store
@@ -18,13 +17,12 @@ if TYPE_CHECKING:
 
 
 def normalise_id(raw: str) -> str:
-    """Accept `2506.01928`, `2506.01928v2`, `arXiv:2506.01928` and abs/pdf links."""
-    text = raw.strip().removeprefix("arXiv:").removeprefix("arxiv:")
-    text = re.sub(r"^https?://arxiv\.org/(abs|pdf)/", "", text).removesuffix(".pdf")
-    try:
-        return arxiv_id.split(text)[0]
-    except ValueError:
-        raise NotFoundError(f"{raw[:40]!r} is not an arXiv id (like 2506.01928)") from None
+    """Any way people write an arXiv id (`2506.01928v2`, `arXiv:2506.01928`, abs/pdf links, the
+    DOI): the same reader /import uses, so a vote accepts what an import does."""
+    found = find_id(raw)
+    if found is None:
+        raise NotFoundError(f"{raw[:40]!r} is not an arXiv id (like 2506.01928)")
+    return found
 
 
 def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]:
