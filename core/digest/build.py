@@ -162,14 +162,13 @@ class DigestBuilder:
                 session, data.papers, profile.as_criteria, day=covered_day, profile_id=profile.id,
                 always=followed,
             )  # fmt: skip
-            parts.append(Part(data.papers, scored, keep, authored=authored))
+            parts.append(Part(scored, keep, authored=authored))
         if len(parts) == 1 and span is None:
             data, scored, authored = datas[0], parts[0].scored, parts[0].authored
         else:
-            joined = join(parts)
-            data = SpanData(papers=joined.papers, listed=[p for d in datas for p in d.listed],
+            scored, authored = join(parts)
+            data = SpanData(papers=scored.ranking.papers, listed=[p for d in datas for p in d.listed],
                             parts=list(zip(datas, kept, strict=True)))  # fmt: skip
-            scored, authored = joined.scored, np.concatenate([p.authored[p.keep] for p in parts])
         adjustment = None
         if self.learner is not None:
             adjustment = self.learner.adjustment(session, profile.id, data.papers, day, seen)

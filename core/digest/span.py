@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,21 +58,14 @@ class Part:
     """One covered day: its scored papers, and which of them the joined ranking keeps (a paper
     listed on two covered days counts once, on the later)."""
 
-    papers: list[Paper]
     scored: ScoredBatch
     keep: np.ndarray
     authored: np.ndarray  # per paper of the day: written by an author the profile follows
 
 
-@dataclass
-class Joined:
-    papers: list[Paper]
-    scored: ScoredBatch
-    parts: list[Part] = field(default_factory=list)
-
-
-def join(parts: Sequence[Part]) -> Joined:
-    """The covered days' rankings as one, newest day first (ties favour the newer paper)."""
+def join(parts: Sequence[Part]) -> tuple[ScoredBatch, np.ndarray]:
+    """The covered days' rankings as one, newest day first (ties favour the newer paper), and
+    which of the joined papers a followed author wrote."""
     owners = [(part.scored.ranking, int(i)) for part in parts for i in part.keep]
     rankings = [(part.scored.ranking, part.keep) for part in parts]
     ranking = Ranking(
@@ -88,8 +81,8 @@ def join(parts: Sequence[Part]) -> Joined:
     for part in parts:
         usage.add(part.scored.usage)
         notes.extend(n for n in part.scored.notes if n not in notes)
-    return Joined(papers=ranking.papers, scored=ScoredBatch(ranking=ranking, usage=usage, notes=notes),
-                  parts=list(parts))  # fmt: skip
+    authored = np.concatenate([part.authored[part.keep] for part in parts])
+    return ScoredBatch(ranking=ranking, usage=usage, notes=notes), authored
 
 
 def keep_first(papers_per_day: Sequence[Sequence[Paper]]) -> list[np.ndarray]:
