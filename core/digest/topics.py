@@ -8,14 +8,13 @@ Only a digest of more than a handful of papers is grouped: a short list reads be
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from core.digest.select import keyword_matches
 from core.models import Criteria
-from core.scoring.criteria import parse_criteria
+from core.scoring.criteria import ParsedCriteria, parse_criteria
 from core.scoring.text import stems
 
 if TYPE_CHECKING:
@@ -25,36 +24,23 @@ GROUP_FROM = 6  # papers in a digest before it is grouped
 OTHER = "Other"
 
 
-def section_topics(criteria: Criteria) -> list[str]:
+def section_topics(parsed: ParsedCriteria) -> list[str]:
     """The criteria's topics in their written order; empty when the text has no sections."""
-    headings = _headings(criteria.text)
-    if len(headings) < 2:  # the common case, decided without parsing the criteria
+    headings = set(parsed.headings)
+    if len(headings) < 2:
         return []
-    topics: list[str] = []
-    for phrase in parse_criteria(criteria).positive:
-        if phrase.topic and phrase.topic not in topics and phrase.topic in headings:
-            topics.append(phrase.topic)
-    return topics
-
-
-def _headings(text: str) -> set[str]:
-    found = set()
-    for raw in text.splitlines():
-        line = raw.strip().strip("-*>•\t ").strip()
-        match = re.match(r"^(?:#+\s*|\d+[.)]\s+)(.+)$", line)
-        if match and ":" not in match.group(1):
-            found.add(match.group(1).strip(" *#"))
-    return found
+    return list(dict.fromkeys(p.topic for p in parsed.positive if p.topic in headings))
 
 
 def with_topics(entries: Sequence[Entry], criteria: Criteria) -> list[Entry]:
     """The entries, each labelled with the topic it matched best (when there are topics)."""
     if len(entries) < GROUP_FROM:
         return list(entries)
-    topics = section_topics(criteria)
+    parsed = parse_criteria(criteria)
+    topics = section_topics(parsed)
     if len(topics) < 2:
         return list(entries)
-    phrases = [p for p in parse_criteria(criteria).positive if p.topic in topics]
+    phrases = [p for p in parsed.positive if p.topic in topics]
     labelled = []
     for entry in entries:
         words = stems(f"{entry.paper.title} {entry.paper.abstract}")

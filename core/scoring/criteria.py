@@ -48,6 +48,7 @@ class ParsedCriteria:
     positive: list[Phrase] = field(default_factory=list)
     negative: list[Phrase] = field(default_factory=list)
     wants_foundational: bool = False
+    headings: list[str] = field(default_factory=list)  # numbered or headed sections, as written
 
 
 def fingerprint(criteria: Criteria) -> str:
@@ -74,6 +75,7 @@ def parse_criteria(criteria: Criteria) -> ParsedCriteria:
         heading = _HEADING.match(line)
         if heading and ":" not in heading.group(1):
             topic = heading.group(1).strip(" *#")
+            parsed.headings.append(topic)
             _add(parsed.positive, topic, topic)
             continue
         label = _LABEL.match(line)
