@@ -13,7 +13,8 @@ from bot.cli import main
 from bot.compose import App
 from bot.console import chat, console_caller
 from bot.settings import Settings
-from core.learning.ratings import IMPORTED, LIBRARY_HALF, LIBRARY_WEIGHT, library_weight, with_library
+from core.learning.model import IMPORTED, LIBRARY_HALF, LIBRARY_WEIGHT, library_weight
+from core.learning.ratings import with_library
 from core.library.fetch import ArxivLookup
 from core.models import Identity
 from storage import library as library_store
@@ -214,16 +215,16 @@ def test_a_thumb_on_an_imported_paper_wins_and_a_library_earns_its_weight(stored
         assert profile is not None and profile.id is not None
         ratings = with_library(session, profile.id)
     assert ratings == {"2506.00030": IMPORTED, "2506.00039": -1, "2506.00131": 1}
-    assert library_weight(0.2, ratings) == pytest.approx(LIBRARY_WEIGHT / (1 + LIBRARY_HALF))
-    assert library_weight(2.0, ratings) == 2.0  # thumbs that earned more keep it
-    assert library_weight(0.2, {"2506.00131": 1}) == 0.2  # no library, no change
+    imported = sum(v == IMPORTED for v in ratings.values())
+    assert library_weight(0.2, imported) == pytest.approx(LIBRARY_WEIGHT / (1 + LIBRARY_HALF))
+    assert library_weight(2.0, imported) == 2.0  # thumbs that earned more keep it
+    assert library_weight(0.2, 0) == 0.2  # no library, no change
     assert "deletes your 2 ratings and 2 imported papers" in stored.commands.handle(ALICE, "/forget").text
     assert stored.commands.handle(ALICE, "/forget yes").text.startswith(
         "Forgot 2 ratings and 2 imported papers"
     )
     assert library(stored) == []
-    many = {f"id{n}": IMPORTED for n in range(30)}
-    assert library_weight(0.0, many) == pytest.approx(2.25)
+    assert library_weight(0.0, 30) == pytest.approx(2.25)
 
 
 def test_an_import_and_an_ingest_share_one_pace_towards_arxiv(

@@ -26,7 +26,7 @@ from core.learning.model import (
     Dense,
     Preferences,
 )
-from core.learning.ratings import library_weight, with_library
+from core.learning.ratings import with_library
 from core.models import Paper
 from storage import papers as paper_store
 
@@ -95,7 +95,6 @@ class Learner:
         if taste is None:
             return None
         adjustment = self.model.adjust(taste, papers, dense)
-        adjustment.weight = library_weight(adjustment.weight, ratings)  # what a library earns
         adjustment.explore = (
             taste.ratings >= EXPLORE_FROM and (day.toordinal() + profile_id) % EXPLORE_EVERY == 0
         )

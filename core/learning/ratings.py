@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from core.errors import NotFoundError
+from core.learning.model import IMPORTED
 from core.library.ids import find_id
 from core.models import Paper, Vote
 from storage import library as library_store
@@ -35,15 +35,6 @@ def rate(session: Session, *, profile_id: int, vote: Vote) -> tuple[Paper, bool]
     return paper, changed
 
 
-# An imported paper among the ratings: a like (> 0) to the model, told apart from a 👍 (+1).
-IMPORTED = 2
-# The learned taste's weight a library earns, in units of the criteria's spread: up to
-# LIBRARY_WEIGHT (the ceiling thumbs have too), half of it at LIBRARY_HALF papers
-# (30 papers: 2.25; 10 papers: 1.5; 3 papers: 0.7).
-LIBRARY_WEIGHT = 3.0
-LIBRARY_HALF = 10
-
-
 def with_library(session: Session, profile_id: int) -> dict[str, int]:
     """What the learned model trains on: the user's thumbs, and their imported library as likes
     (`IMPORTED`) where they have not voted (a 👎 later pressed on an imported paper wins)."""
@@ -51,18 +42,3 @@ def with_library(session: Session, profile_id: int) -> dict[str, int]:
     for paper_id in library:
         found.setdefault(paper_id, IMPORTED)
     return found
-
-
-def library_weight(weight: float, ratings: Mapping[str, int]) -> float:
-    """The learned taste's weight with an imported library: at least what the library earns.
-
-    Thumbs must prove themselves (trust): they judge papers the criteria already put on top, so
-    a model of them may only re-learn the criteria. A library is independent evidence: papers
-    the reader chose from everything they read, usually narrower than a criteria text written
-    in a hurry. With no 👎 to test it on, trust would stay at one half and 30 papers would weigh
-    a third of the criteria (+0.04 precision@10 in bench/feedback_import.py); earning a weight by
-    its size instead lets a library narrow the ranking from the first day (about +0.12)."""
-    imported = sum(1 for value in ratings.values() if value == IMPORTED)
-    if not imported:
-        return weight
-    return max(weight, LIBRARY_WEIGHT * imported / (imported + LIBRARY_HALF))
