@@ -39,7 +39,7 @@ def everything(d: Digest) -> list[str]:
     return [
         render_markdown(d),
         render_text(d),
-        *(text for text, _ in telegram_messages(d, signer=signer, chat_id=1)),
+        *(m.text for m in telegram_messages(d, signer=signer, chat_id=1)),
         *(str(m.blocks) for m in slack_messages(d, signer=signer, subject="T1:U1")),
     ]
 

@@ -41,6 +41,7 @@ VOTE_ACTION = "vote"  # action ids are vote_up_<n> / vote_down_<n>
 class SlackMessage:
     text: str  # the notification / fallback text
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    paper_ids: list[str] = field(default_factory=list)  # the papers it carries, for the journal
 
 
 # escaped characters one paper may show: a paper's section stays below MAX_SECTION whatever it carries
@@ -144,30 +145,30 @@ def digest_messages(
         current = messages[-1]
         capacity = FIRST_PAPERS if len(messages) == 1 else THREAD_PAPERS
         full = (
-            current.papers >= capacity
+            len(current.ids) >= capacity
             or len(current.blocks) + len(blocks) + 1 > MAX_BLOCKS
             or current.size + size > MESSAGE_BUDGET
         )
-        if full and current.papers:
+        if full and current.ids:
             current = _Chunk([])
             messages.append(current)
-        if current.papers:
+        if current.ids:
             current.blocks.append(DividerBlock().to_dict())
         current.blocks.extend(blocks)
-        current.papers += 1
+        current.ids.append(entry.paper.id)
         current.size += size
     return [
-        SlackMessage(summary if n == 0 else f"{summary} (continued)", chunk.blocks)
+        SlackMessage(summary if n == 0 else f"{summary} (continued)", chunk.blocks, chunk.ids)
         for n, chunk in enumerate(messages)
     ]
 
 
 @dataclass
 class _Chunk:
-    """One message being filled: its blocks, how many papers and characters it holds."""
+    """One message being filled: its blocks, its papers and how many characters it holds."""
 
     blocks: list[dict[str, Any]]
-    papers: int = 0
+    ids: list[str] = field(default_factory=list)
     size: int = 0
 
 

@@ -67,15 +67,8 @@ class DigestPoster:
             async with slots:
                 posted = await self._post(client, channel, message, thread)
             thread = thread or posted
-            await progress.accepted(f"{channel}:{posted}", self._papers(bound, message))
+            await progress.accepted(f"{channel}:{posted}", message.paper_ids)
         return progress.done
-
-    def _papers(self, bound: str, message: SlackMessage) -> list[str]:
-        """The papers a message carries, read back from its signed vote buttons."""
-        actions = (b for b in message.blocks if b.get("type") == "actions")
-        values = (e.get("value") for b in actions for e in b.get("elements", []))
-        found = (self.signer.verify(bound, v) for v in values if isinstance(v, str))
-        return list(dict.fromkeys(vote.paper_id for vote in found if vote is not None))
 
     @staticmethod
     async def _post(client: AsyncWebClient, channel: str, message: SlackMessage, thread: str | None) -> str:

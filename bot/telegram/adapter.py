@@ -253,18 +253,11 @@ class TelegramAdapter:
         """A chat that blocked the bot raises `Unreachable`; delivery marks its profile."""
         messages = digest_messages(digest, signer=self.signer, chat_id=chat_id, votes=votes)
         try:
-            for text, markup in messages[progress.skip :]:
+            for text, markup, paper_ids in messages[progress.skip :]:
                 message = await self._send_with_retries(chat_id, text, markup)
-                await progress.accepted(str(message.message_id), self._papers(chat_id, markup))
+                await progress.accepted(str(message.message_id), paper_ids)
         except Forbidden as exc:
             raise Unreachable(f"Telegram chat {chat_id} blocked the bot") from exc
-
-    def _papers(self, chat_id: int, markup: object) -> list[str]:
-        """The papers a message carries, read back from its signed vote buttons."""
-        rows = getattr(markup, "inline_keyboard", None) or ()
-        found = (self.signer.verify(str(chat_id), b.callback_data) for row in rows for b in row
-                 if isinstance(b.callback_data, str))  # fmt: skip
-        return list(dict.fromkeys(vote.paper_id for vote in found if vote is not None))
 
     async def _send_with_retries(self, chat_id: int, text: str, markup: object) -> Message:
         """Network errors are retried with backoff; flood limits are the rate limiter's job."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from html import escape, unescape
+from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -80,14 +81,20 @@ def keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+class Outgoing(NamedTuple):
+    text: str
+    markup: InlineKeyboardMarkup | None
+    paper_ids: list[str]  # the papers it carries, for the delivery journal
+
+
 def digest_messages(
     digest: Digest, *, signer: ButtonSigner, chat_id: int, votes: dict[str, int] | None = None
-) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+) -> list[Outgoing]:
     """Messages for one digest, each ≤ 4096 characters as Telegram counts them, split only
     between papers and never inside HTML (each paper's fields are bounded, so one always fits)."""
     votes = votes or {}
     if digest.status == "quiet":
-        return [(f"{digest.day.isoformat()}: no arXiv announcement (weekend or holiday).", None)]
+        return [Outgoing(f"{digest.day.isoformat()}: no arXiv announcement (weekend or holiday).", None, [])]
     entries = digest.entries
     first = "" if digest.continued else header(digest)
     if digest.status == "empty" and not digest.continued:
@@ -95,19 +102,26 @@ def digest_messages(
         first += "\n\nNothing passed your thresholds today." + (
             " The closest papers were:" if entries else ""
         )
-    messages: list[tuple[str, InlineKeyboardMarkup | None]] = []
+    messages: list[Outgoing] = []
     text, numbered = first, list[tuple[int, Entry]]()
     for number, entry in enumerate(entries, start=1):
         block = paper_block(number, entry)
         if topic := heading_before(entries, number - 1):
             block = f"<b>▌{escape(topic)}</b>\n\n{block}"
         if visible_length(text) + 2 + visible_length(block) > MAX_TEXT and numbered:
-            messages.append((text, keyboard(signer, chat_id, numbered, votes)))
+            messages.append(_outgoing(text, numbered, signer, chat_id, votes))
             text, numbered = "", []
         text = f"{text}\n\n{block}" if text else block
         numbered.append((number, entry))
-    messages.append((text, keyboard(signer, chat_id, numbered, votes) if numbered else None))
+    messages.append(_outgoing(text, numbered, signer, chat_id, votes))
     return messages
+
+
+def _outgoing(
+    text: str, numbered: list[tuple[int, Entry]], signer: ButtonSigner, chat_id: int, votes: dict[str, int]
+) -> Outgoing:
+    markup = keyboard(signer, chat_id, numbered, votes) if numbered else None
+    return Outgoing(text, markup, [entry.paper.id for _, entry in numbered])
 
 
 def with_vote(
