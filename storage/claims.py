@@ -21,8 +21,6 @@ from storage.deliveries import Claim, _claim_of, deliverable
 from storage.tables import Delivery
 from storage.tables import Profile as ProfileRow
 
-INTERRUPTED = "interrupted (its worker stopped)"
-
 
 def _lease(now: dt.datetime, seconds: float) -> dt.datetime:
     return now + dt.timedelta(seconds=seconds)
@@ -139,11 +137,7 @@ def claim_due(
             claimed_at=now,
             # an attempt its worker never finished (killed, lease lapsed) spends no retry
             attempts=case(
-                (
-                    or_(col(Delivery.state) == "pending", col(Delivery.error) == INTERRUPTED),
-                    col(Delivery.attempts),
-                ),
-                else_=col(Delivery.attempts) + 1,
+                (col(Delivery.state) == "pending", col(Delivery.attempts)), else_=col(Delivery.attempts) + 1
             ),
             next_attempt_at=None,
         )
@@ -188,9 +182,10 @@ def pending_owners(session: Session) -> list[str]:
 
 
 def recover_expired(session: Session, *, now: dt.datetime, owners: Sequence[str] = ()) -> int:
-    """Pending rows whose owner stopped renewing, or of `owners` known dead, become due for a
-    retry at once; the messages they recorded are kept, so what a platform accepted is not
-    sent again."""
+    """Pending rows whose owner stopped renewing, or of `owners` known dead, become claimable at
+    once (their lease ends now, no owner: a slow owner's `still_owned` fails and it stops): still
+    pending, so taking one over spends no retry, and the messages they recorded are kept, so
+    what a platform accepted is not sent again."""
     orphaned = and_(
         col(Delivery.state) == "pending",
         or_(
@@ -199,11 +194,7 @@ def recover_expired(session: Session, *, now: dt.datetime, owners: Sequence[str]
             col(Delivery.owner).in_(list(owners)),
         ),
     )
-    moved = session.exec(
-        update(Delivery)
-        .where(orphaned)
-        .values(state="failed", next_attempt_at=now, owner=None, error=INTERRUPTED)
-    )
+    moved = session.exec(update(Delivery).where(orphaned).values(lease_until=now, owner=None))
     return int(moved.rowcount)
 
 

@@ -60,7 +60,7 @@ def test_numbered_topics_group_the_digest_best_first_inside_each_group(days: App
         e.paper.id for e in digest.entries
     ]
     signer = ButtonSigner(b"secret")
-    telegram = "\n".join(text for text, _ in telegram_messages(digest, signer=signer, chat_id=1))
+    telegram = "\n".join(m.text for m in telegram_messages(digest, signer=signer, chat_id=1))
     assert all(f"<b>▌{t}</b>" in telegram for t in runs)
     slack = json.dumps([m.blocks for m in slack_messages(digest, signer=signer, subject="U1")])
     assert all(f"*{t}*" in slack for t in runs)

@@ -131,7 +131,9 @@ def test_recovery_takes_over_only_rows_whose_owner_stopped_renewing(app: App) ->
     with app.sessions() as session, session.begin():
         rows = {r.profile_id: r for r in session.exec(select(Delivery))}
         assert (rows[alive].state, rows[alive].owner) == ("pending", "alive")
-        assert rows[dead].state == "failed" and rows[dead].owner is None
+        assert (rows[dead].state, rows[dead].owner) == ("pending", None)  # taking it over spends no retry
+        ended = rows[dead].lease_until
+        assert ended is not None and ended.replace(tzinfo=dt.UTC) <= T0 + dt.timedelta(seconds=61)
         taken = claims.claim_due(session, owner="alive", now=T0 + dt.timedelta(seconds=62), seconds=60)
     assert [c.profile_id for c in taken] == [dead] and taken[0].attempts == 1  # a kill spends no retry
     with app.sessions() as session:
