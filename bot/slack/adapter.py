@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.buttons import ButtonSigner, button_secret
 from bot.health import Health
+from bot.questions import OpenQuestions
 from bot.slack.files import LibraryFiles
 from bot.slack.home import HomeAndMessages
 from bot.slack.installs import InstallationStore, OAuthConfig, StateStore
@@ -109,7 +110,7 @@ class SlackAdapter(DigestPoster, LibraryFiles, HomeAndMessages):
         self._app_token = app_token if receive else None
         self.health = Health("slack")
         self._socket: Any = None
-        self._expecting: dict[tuple[str, str], str] = {}  # (team, user) → command a DM answers
+        self._expecting: OpenQuestions[tuple[str, str]] = OpenQuestions()  # (team, user): a DM answers
         self._sends: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(SENDS_PER_WORKSPACE)
         )
@@ -218,7 +219,7 @@ class SlackAdapter(DigestPoster, LibraryFiles, HomeAndMessages):
         reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         await self._answer(client, respond, caller.identity, reply)
         if reply.expects and caller.identity.kind == "user":  # e.g. the topics after a first start:
-            self._expecting[(team, user)] = reply.expects  # a DM answers it, or the modal
+            self._expecting.ask((team, user), reply.expects)  # a DM answers it, or the modal
             if body.get("trigger_id") and reply.expects.startswith("topics"):  # not for /import's files
                 await self.open_editor(client, team, user, str(body["trigger_id"]))
 

@@ -10,13 +10,13 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.questions import OpenQuestions
 from bot.slack.modal import edit_view, submitted
 from bot.slack.render import home_view
 from core.commands.core import Caller, CommandCore, Reply
 from core.digest.model import Digest
 from core.models import Identity
 
-MAX_EXPECTING = 10_000  # open questions kept in memory
 HOME_COMMANDS = {"start", "digest", "pause", "resume"}  # button values that name a command
 
 
@@ -28,7 +28,7 @@ def _split(text: str) -> tuple[str, str]:
 
 class HomeAndMessages:
     core: CommandCore
-    _expecting: dict[tuple[str, str], str]  # (team, user) → the command their next DM answers
+    _expecting: OpenQuestions[tuple[str, str]]  # (team, user) → the command their next DM answers
 
     def user_caller(self, team: str, user: str, name: str = "") -> Caller:
         raise NotImplementedError
@@ -124,15 +124,13 @@ class HomeAndMessages:
         if word.lower() == "paperbot":  # `/paperbot topics` typed into a DM
             word, rest = _split(rest)
         caller = self.user_caller(team, user)
-        expected = self._expecting.pop((team, user), None)
+        expected = self._expecting.answer((team, user))
         if expected is not None and "/" + word.lower() not in self.core.commands:
             name, _, verb = expected.partition(" ")  # the answer to the question we asked
             word, rest = name, f"{verb} {text}"
         reply = await asyncio.to_thread(self.core.invoke, caller, word or "help", rest)
         if reply.expects:
-            self._expecting[(team, user)] = reply.expects
-            if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
-                self._expecting.pop(next(iter(self._expecting)))
+            self._expecting.ask((team, user), reply.expects)
 
         async def say(text: str, **_: Any) -> None:
             await client.chat_postMessage(channel=channel, text=text)

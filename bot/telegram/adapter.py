@@ -29,6 +29,7 @@ from telegram.ext import (
 
 from bot.buttons import ButtonSigner, button_secret
 from bot.health import Health
+from bot.questions import OpenQuestions
 from bot.telegram.pacing import PacedRateLimiter, PacedRequest, Pacer
 from bot.telegram.render import digest_messages, with_vote
 from bot.web import WebServer
@@ -43,7 +44,6 @@ ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF = 1.0
 WEBHOOK_PATH = "/telegram"
-MAX_EXPECTING = 10_000  # open questions (a /start waiting for topics) kept in memory
 READY_WAIT = 10.0  # a delivery right after start-up waits this long for the bot to be ready
 
 
@@ -94,7 +94,7 @@ class TelegramAdapter:
         )
         self.app.add_handler(CallbackQueryHandler(self.on_button))
         # conversations in progress: (chat, user) → the command their next plain message completes
-        self._expecting: dict[tuple[int, int], str] = {}
+        self._expecting: OpenQuestions[tuple[int, int]] = OpenQuestions()
         self.app.add_error_handler(self.on_error)
         self.health = Health("telegram")
         self._ready = asyncio.Event()  # the token was accepted: deliveries may go out
@@ -163,7 +163,7 @@ class TelegramAdapter:
         if message is None or not message.text:
             return
         key = (message.chat_id, update.effective_user.id if update.effective_user else 0)
-        expected = self._expecting.pop(key, None)  # any message ends a conversation's step
+        expected = self._expecting.answer(key)  # any message ends a conversation's step
         if not message.text.startswith("/"):
             if expected is not None:  # the answer to our question, e.g. the topics after /start
                 name, _, verb = expected.partition(" ")
@@ -184,7 +184,7 @@ class TelegramAdapter:
         if message is None or message.document is None:
             return
         key = (message.chat_id, update.effective_user.id if update.effective_user else 0)
-        expected = self._expecting.pop(key, None)
+        expected = self._expecting.answer(key)
         words = (message.caption or "").split()
         captioned = bool(words) and words[0].split("@", 1)[0].lower() == "/import"
         private = message.chat.type == ChatType.PRIVATE
@@ -214,9 +214,7 @@ class TelegramAdapter:
                 await message.reply_document(content, filename=name, caption=f"{len(content)} bytes")
             return
         if reply.expects and key is not None:  # ask, and take the next message as the answer
-            self._expecting[key] = reply.expects
-            if len(self._expecting) > MAX_EXPECTING:  # questions never answered: forget the oldest
-                self._expecting.pop(next(iter(self._expecting)))
+            self._expecting.ask(key, reply.expects)
             example = "2405.01234 (or send a .bib file)" if reply.expects == "import" else None
             prompt = ForceReply(
                 selective=True, input_field_placeholder=example or "sparse autoencoders, mixture of experts"
