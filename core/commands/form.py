@@ -60,52 +60,58 @@ def initial(profile: Profile) -> ProfileForm:
     )
 
 
+def _topics(text: str) -> dict[str, object]:
+    return {"criteria": validate.message_block(text, limit=validate.MAX_CRITERIA, what="Topics")}
+
+
+def _keywords(text: str) -> dict[str, object]:
+    require, exclude = parse_keywords(text, [], [])
+    return {"keywords_require": require, "keywords_exclude": exclude}
+
+
+def _authors(text: str) -> dict[str, object]:
+    names = [validate.author(line) for line in text.splitlines() if line.strip()]
+    if len(names) > validate.MAX_AUTHORS:
+        raise InputError(f"You can follow at most {validate.MAX_AUTHORS} authors.")
+    return {"authors": list(dict.fromkeys(names))}
+
+
+def _cadence(text: str) -> dict[str, object]:
+    cadence, weekday = parse_cadence(text)
+    return {"cadence": cadence, "weekday": weekday}
+
+
+def _score(column: str, name: str) -> Callable[[str], dict[str, object]]:
+    return lambda text: {column: validate.integer(text, name=name, low=1, high=10)}
+
+
+# each field of the form → the profile columns it sets, checked as its command checks them
+FIELDS: dict[str, Callable[[str], dict[str, object]]] = {
+    "topics": _topics,
+    "keywords": _keywords,
+    "authors": _authors,
+    "time": lambda text: {"delivery_time": validate.clock_time(text)},
+    "timezone": lambda text: {"timezone": validate.timezone(text)},
+    "cadence": _cadence,
+    "top": lambda text: {"top_n": validate.top(text, name="Papers per digest")},
+    "relevance": _score("min_relevance", "Relevance"),
+    "novelty": _score("min_novelty", "Novelty"),
+}
+
+
 def apply(ctx: Context, form: ProfileForm) -> dict[str, str]:
     """Save `form` into the caller's profile; the errors by field name (empty when saved)."""
     profile = ctx.editable_profile()
     errors: dict[str, str] = {}
     changes: dict[str, object] = {}
-
-    def check(name: str, work: Callable[[], object]) -> None:
-        if getattr(form, name) is None:
-            return
+    for name, parse in FIELDS.items():
+        text = getattr(form, name)
+        if text is None:
+            continue
         try:
-            work()
+            changes.update(parse(text))
         except InputError as exc:
             errors[name] = str(exc)
-
-    def topics() -> None:
-        text = validate.message_block(form.topics or "", limit=validate.MAX_CRITERIA, what="Topics")
-        changes["criteria"] = text
-
-    def keywords() -> None:
-        require, exclude = parse_keywords(form.keywords or "", [], [])
-        changes["keywords_require"], changes["keywords_exclude"] = require, exclude
-
-    def authors() -> None:
-        names = [validate.author(line) for line in (form.authors or "").splitlines() if line.strip()]
-        if len(names) > validate.MAX_AUTHORS:
-            raise InputError(f"You can follow at most {validate.MAX_AUTHORS} authors.")
-        changes["authors"] = list(dict.fromkeys(names))
-
-    def cadence() -> None:
-        changes["cadence"], changes["weekday"] = parse_cadence(form.cadence or "")
-
-    check("topics", topics)
-    check("keywords", keywords)
-    check("authors", authors)
-    check("time", lambda: changes.__setitem__("delivery_time", validate.clock_time(form.time or "")))
-    check("timezone", lambda: changes.__setitem__("timezone", validate.timezone(form.timezone or "")))
-    check("cadence", cadence)
-    check("top", lambda: changes.__setitem__("top_n", validate.top(form.top or "", name="Papers per digest")))
-    check(
-        "relevance",
-        lambda: changes.__setitem__(
-            "min_relevance", validate.integer(form.relevance or "", name="Relevance", low=1, high=10)
-        ),
-    )
-    check("novelty", lambda: changes.__setitem__(
-        "min_novelty", validate.integer(form.novelty or "", name="Novelty", low=1, high=10)))  # fmt: skip
     if errors:
         return errors
     for column, value in changes.items():
