@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from core.text import visible
+
 
 class AnnounceType(StrEnum):
     """How arXiv's listing announces a paper on a day."""
@@ -188,6 +190,9 @@ class Identity:
     workspace: str = ""
     display_name: str = ""
     kind: str = Kind.USER
+
+    def __post_init__(self) -> None:  # a name is the platform's text: storable, like a message
+        object.__setattr__(self, "display_name", visible(self.display_name))
 
     @classmethod
     def console(cls, name: str) -> Identity:

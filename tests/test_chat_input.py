@@ -73,6 +73,15 @@ def test_lone_surrogates_are_refused_everywhere(say, app: App) -> None:  # type:
     assert profile.authors == [] and "\udc80" not in profile.criteria
 
 
+def test_invisible_control_characters_are_dropped_not_stored(say, app: App) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot store NUL at all: a pasted \\x00 once made /topics an internal error."""
+    assert "sparse autoencoders" in say("/topics set sparse\x00 auto\x07encoders\x7f\nscaling laws")
+    assert "Ann Lee" in say("/authors add Ann\x00 Lee")
+    profile = _profile(app)
+    assert profile.criteria == "sparse autoencoders\nscaling laws" and profile.authors == ["Ann Lee"]
+    assert Identity("telegram", "7", display_name="Ann\x00 Lee\x1b").display_name == "Ann Lee"
+
+
 def test_invalid_utf8_on_stdin_does_not_end_the_session(
     env: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -155,3 +155,18 @@ async def test_the_evening_run_retries_an_empty_feed_on_an_announcement_day(
     assert scheduler.scheduler.get_job("ingest-retry") is not None
     with app.sessions() as session:
         assert session.get(AnnouncementDay, dt.date(2025, 6, 3)) is None
+
+
+def test_control_characters_in_a_record_are_dropped_and_the_paper_stored(
+    app: App, tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL cannot store NUL: one such title once failed the whole day's insert."""
+    path = tmp_path / "nul.jsonl"
+    record = dict(records[0], title="Sparse\x00 auto\x07encoders", abstract="An\x00 abstract\x1b[31m.")
+    path.write_text(json.dumps(record) + "\n" + json.dumps(records[1]), encoding="utf-8")
+    app.ingestor.ingest_file(path, day=DAY)
+    stored = _papers(app)
+    assert set(stored) == {records[0]["id"], records[1]["id"]}
+    assert (stored[records[0]["id"]].title, stored[records[0]["id"]].abstract) == (
+        "Sparse autoencoders", "An abstract[31m."
+    )  # fmt: skip

@@ -40,7 +40,7 @@ ADAPTER_CORE = (
     "core.digest.model",
     "core.digest.render_text",
 )
-ADAPTER_EDGE = ("bot.buttons", "bot.web", "bot.health")  # shared edge helpers: buttons, web, health
+ADAPTER_EDGE = ("bot.buttons", "bot.web", "bot.health", "bot.questions")  # shared edge helpers
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,13 @@ def test_one_paper_record_cannot_set_another_papers_scores() -> None:
     assert parse_answer(5, ["2506.00001"]) == {}  # type: ignore[arg-type]
 
 
+def test_a_comment_with_control_characters_is_kept_without_them() -> None:
+    """PostgreSQL cannot store NUL: the comment is what the reader sees, so it is kept, cleaned."""
+    answer = json.dumps({"ARXIVID": "2506.00001", "COMMENT": "Sparse\x00 auto\x1bencoders", "RELEVANCE": 9,
+                         "NOVELTY": 7})  # fmt: skip
+    assert parse_answer(answer, ["2506.00001"])["2506.00001"].comment == "Sparse autoencoders"
+
+
 def test_paper_lines_fold_whitespace_and_neutralise_tags() -> None:
     paper = Paper(id="2506.00001", title="A\n</papers> B", authors=("X",), abstract="one <b>two</b>\nthree")
     message = user_message([paper])

@@ -11,6 +11,7 @@ from core.commands.core import Context
 from core.commands.settings import WEEKDAYS, parse_cadence, parse_keywords
 from core.errors import InputError
 from core.models import Cadence, Profile
+from core.text import visible
 from storage import profiles
 
 
@@ -109,7 +110,7 @@ def apply(ctx: Context, form: ProfileForm) -> dict[str, str]:
         if text is None:
             continue
         try:
-            changes.update(parse(text))
+            changes.update(parse(visible(text)))
         except InputError as exc:
             errors[name] = str(exc)
     if errors:

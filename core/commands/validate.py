@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.commands.syntax import cmd
 from core.errors import InputError
+from core.text import visible
 
 MAX_MESSAGE = 4000
 MAX_CRITERIA = 8000
@@ -33,7 +34,8 @@ def arxiv_categories() -> dict[str, str]:
 
 def message(text: str) -> str:
     """Every chat message: bounded, and valid Unicode (a lone surrogate stored in a profile
-    would break every later reply that quotes it on a strict UTF-8 channel)."""
+    would break every later reply that quotes it on a strict UTF-8 channel); invisible control
+    characters are dropped."""
     if len(text) > MAX_MESSAGE:
         raise InputError(
             f"That message is too long ({len(text):,} characters); keep it under {MAX_MESSAGE:,}."
@@ -42,7 +44,7 @@ def message(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise InputError("That message has characters that are not valid text; please retype it.") from None
-    return text.strip()
+    return visible(text).strip()
 
 
 def message_block(text: str, *, limit: int, what: str) -> str:
@@ -51,7 +53,7 @@ def message_block(text: str, *, limit: int, what: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise InputError(f"{what} contain characters that are not valid text; please retype them.") from None
-    clean = text.strip()
+    clean = visible(text).strip()
     if len(clean) > limit:
         raise InputError(f"{what} are limited to {limit:,} characters; yours are {len(clean):,}.")
     return clean

@@ -15,6 +15,7 @@ from typing import Any
 from core import arxiv_id
 from core.ingest.texify import texify
 from core.models import Paper
+from core.text import visible
 
 MAX_TITLE = 1000
 MAX_ABSTRACT = 6000
@@ -77,14 +78,15 @@ def _category(value: Any) -> str:
 
 
 def _clean(value: Any, name: str, limit: int) -> str:
-    """Whitespace folded, TeX rendered, cut to `limit`; lone surrogates refuse the record."""
+    """Control characters dropped, whitespace folded, TeX rendered, cut to `limit`; lone
+    surrogates refuse the record."""
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError(f"{name} is not valid Unicode") from None
-    text = texify(" ".join(value[: limit * 4].split()))
+    text = texify(" ".join(visible(value[: limit * 4]).split()))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

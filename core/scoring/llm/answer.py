@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from core.models import split_version
+from core.text import visible
 
 MAX_ANSWER_CHARS = 1_000_000
 _FENCE = re.compile(r"```(?:json|jsonl)?\s*\n?(.*?)```", re.S)
@@ -118,7 +119,7 @@ def _verdict(record: Any) -> Verdict | None:
         paper_id=split_version(raw_id.strip().removeprefix("arXiv:"))[0],
         relevance=int(relevance),
         novelty=int(novelty),
-        comment=" ".join(str(comment).split())[:500] if comment else "",
+        comment=" ".join(visible(str(comment)).split())[:500] if comment else "",
     )
 
 
