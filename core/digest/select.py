@@ -96,16 +96,17 @@ def select(
     if explored is not None:
         chosen = [*chosen[:-1], explored]
 
-    def entries(indices: Iterable[int]) -> list[Entry]:
+    def entries(indices: list[int]) -> list[Entry]:
+        likes = adjustment.likes(indices) if adjustment is not None else [None] * len(indices)
         return [
             Entry(
                 papers[i],
                 ranking.score(i),
                 Reason.EXPLORE if i == explored else _reason(pinned[i], boost[i]),
                 boost=round(float(boost[i]), 2),
-                like=adjustment.nearest_liked[i] if adjustment is not None else None,
+                like=like,
             )
-            for i in indices
+            for i, like in zip(indices, likes, strict=True)
         ]
 
     closest = [] if chosen else entries(order[kept[order]][:3].tolist())
