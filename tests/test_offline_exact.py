@@ -143,6 +143,9 @@ def test_a_changed_day_is_indexed_again() -> None:
 
 
 def test_parsed_criteria_is_the_parse_remembered() -> None:
-    criteria = Criteria("Relevant: sparse autoencoders. Not interested in medical imaging.")
+    criteria = Criteria("Relevant: sparse autoencoders.\nNot interested in medical imaging.")
     assert parsed_criteria(criteria) == parse_criteria(criteria)
     assert parsed_criteria(criteria) is parsed_criteria(Criteria(criteria.text))
+    changed = Criteria(criteria.text.replace("medical imaging", "robot learning"))  # an edited criteria
+    assert [p.text for p in parsed_criteria(changed).negative] == ["robot learning"]
+    assert [p.text for p in parsed_criteria(criteria).negative] == ["medical imaging"]
