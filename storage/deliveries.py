@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy import and_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -124,17 +125,20 @@ def _identity(row: ProfileRow) -> Identity:
 # --- history: what each profile was shown --------------------------------------------------
 
 
+# Built once: every digest build reads it, and building a statement costs as much as running it.
+_HISTORY = select(col(Delivery.digest_date), Delivery.paper_ids).where(
+    Delivery.profile_id == sa.bindparam("profile_id"),
+    Delivery.digest_date < sa.bindparam("day"),
+    Delivery.state == DeliveryState.SENT,
+)
+
+
 def history_before(session: Session, *, profile_id: int, day: dt.date) -> tuple[set[str], dt.date | None]:
     """Papers this profile received in digests of earlier days, and the day of its last
     digest before `day` (None: never), in one read: a digest covers the days since then."""
-    query = select(col(Delivery.digest_date), Delivery.paper_ids).where(
-        Delivery.profile_id == profile_id,
-        Delivery.digest_date < day,
-        Delivery.state == DeliveryState.SENT,
-    )
     seen: set[str] = set()
     last: dt.date | None = None
-    for digest_date, ids in session.exec(query):
+    for digest_date, ids in session.exec(_HISTORY, params={"profile_id": profile_id, "day": day}):
         seen.update(ids)
         last = digest_date if last is None or digest_date > last else last
     return seen, last

@@ -63,16 +63,22 @@ def clear(session: Session, profile_id: int) -> None:
     session.exec(delete(LibraryPaper).where(col(LibraryPaper.profile_id) == profile_id))
 
 
+# Built once (building a statement costs as much as running it): the profile's votes, and its
+# imported papers with no value.
+_VOTES_AND_LIBRARY = sa.union_all(
+    select(Rating.paper_id, Rating.value).where(Rating.profile_id == sa.bindparam("profile_id")),
+    select(LibraryPaper.paper_id, sa.cast(sa.null(), sa.Integer)).where(
+        LibraryPaper.profile_id == sa.bindparam("profile_id")
+    ),
+)
+
+
 def votes_and_library(session: Session, profile_id: int) -> tuple[dict[str, int], list[str]]:
     """The profile's votes and its imported papers in one round trip: every digest build of
     every reader asks for both, and most readers have neither."""
-    votes = select(Rating.paper_id, Rating.value).where(Rating.profile_id == profile_id)
-    imported = select(LibraryPaper.paper_id, sa.cast(sa.null(), sa.Integer)).where(
-        LibraryPaper.profile_id == profile_id
-    )
     found: dict[str, int] = {}
     library: list[str] = []
-    for paper_id, value in session.execute(sa.union_all(votes, imported)):
+    for paper_id, value in session.execute(_VOTES_AND_LIBRARY, {"profile_id": profile_id}):
         if value is None:
             library.append(paper_id)
         else:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from core.models import AnnounceType, DayInfo, DayStatus, Listed, Paper
@@ -133,13 +134,21 @@ def record_quiet_day(session: Session, *, day: dt.date, categories: Sequence[str
         row.categories = sorted(set(row.categories) | set(categories))
 
 
+# Built once: every digest build asks, and building a statement costs as much as running it.
+_DAY_INFO = select(
+    col(AnnouncementDay.day),
+    col(AnnouncementDay.status),
+    col(AnnouncementDay.entries),
+    col(AnnouncementDay.ingested_at),
+).where(AnnouncementDay.day == sa.bindparam("day"))
+
+
 def day_info(session: Session, day: dt.date) -> DayInfo | None:
-    row = session.get(AnnouncementDay, day)
+    row = session.exec(_DAY_INFO, params={"day": day}).first()
     if row is None:
         return None
-    return DayInfo(
-        day=row.day, status=DayStatus(row.status), entries=row.entries, ingested_at=row.ingested_at
-    )
+    day, status, entries, ingested_at = row
+    return DayInfo(day=day, status=DayStatus(status), entries=entries, ingested_at=ingested_at)
 
 
 def announced_days(session: Session, *, first: dt.date, last: dt.date) -> list[DayInfo]:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CACHED_SCOPES = 256  # sets of categories a day keeps the papers of
+
 
 @dataclass
 class DayData:
@@ -41,6 +43,20 @@ class DayData:
     listed: list[Paper]  # everything announced, replacements included
     words: list[list[str]] = field(default_factory=list)
     _mentions: dict[str, np.ndarray] = field(default_factory=dict)
+    _scopes: dict[frozenset[str], tuple[int, np.ndarray]] = field(default_factory=dict)
+
+    def scope(self, categories: frozenset[str]) -> tuple[int, np.ndarray]:
+        """How many listed papers are in `categories` (all when empty), and which papers of the
+        corpus: once per day and set of categories, as most readers share a few such sets."""
+        found = self._scopes.get(categories)
+        if found is None:
+            if len(self._scopes) >= CACHED_SCOPES:
+                self._scopes.clear()
+            listed = sum(1 for p in self.listed if _in(categories, p))
+            mask = np.array([_in(categories, p) for p in self.papers], dtype=bool)
+            mask.flags.writeable = False  # shared by every reader of these categories
+            found = self._scopes[categories] = (listed, mask)
+        return found
 
     def mentions(self, keyword: str) -> np.ndarray:
         key = keyword.lower()
@@ -178,13 +194,9 @@ class DigestBuilder:
 
     def _rank(self, profile: Profile, day: dt.date, inputs: Inputs, *, ranked_all: bool) -> Digest:
         """The pure part: the profile's rules over what `_load` read; no storage from here on."""
-        data, scored = inputs.data, inputs.scored
-        wanted = set(profile.categories)
-        in_scope = [p for p in data.listed if not wanted or wanted.intersection(p.categories)]
-        scope = np.array(
-            [not wanted or bool(wanted.intersection(p.categories)) for p in data.papers], dtype=bool
-        )
-        fresh = np.array([p.id not in inputs.seen for p in data.papers], dtype=bool)
+        data, scored, seen = inputs.data, inputs.scored, inputs.seen
+        in_scope, scope = data.scope(frozenset(profile.categories))
+        fresh = np.array([p.id not in seen for p in data.papers], dtype=bool) if seen else True
         selection = select(
             profile,
             scored.ranking,
@@ -199,7 +211,7 @@ class DigestBuilder:
             user=profile.name,
             status=DigestStatus.DIGEST if entries else DigestStatus.EMPTY,
             scorer=_scorer_label(self.scoring.label, entries),
-            totals=Totals(arxiv=len(in_scope), scanned=int(scope.sum()), relevant=selection.relevant),
+            totals=Totals(arxiv=in_scope, scanned=int(scope.sum()), relevant=selection.relevant),
             usage=scored.usage,
             entries=entries,
             closest=[] if ranked_all else selection.closest,
@@ -227,3 +239,8 @@ def _scorer_label(label: str, entries: list[Entry]) -> str:
     if label == "offline" or sources <= {label}:
         return label
     return f"{label}+offline"
+
+
+def _in(categories: frozenset[str], paper: Paper) -> bool:
+    """Whether a reader of `categories` (every category when empty) scans the paper."""
+    return not categories or not categories.isdisjoint(paper.categories)

@@ -89,31 +89,32 @@ def select(
     total = relevance + ranking.novelty
     order = np.lexsort((-ranking.value, -relevance, -total))  # best first
     passing = kept & (relevance >= profile.min_relevance) & (ranking.novelty >= profile.min_novelty)
-    pinned_order = [i for i in order if pinned[i]]
-    passing_order = [i for i in order if passing[i]]
+    pinned_order = order[pinned[order]].tolist()
+    passing_order = order[passing[order]].tolist()
     chosen = pinned_order + passing_order[: max(0, profile.top_n - len(pinned_order))]
     explored = _explore(profile, ranking, adjustment, kept & ~pinned, chosen, len(pinned_order))
     if explored is not None:
         chosen = [*chosen[:-1], explored]
 
-    def entries(indices: Iterable[int]) -> list[Entry]:
+    def entries(indices: list[int]) -> list[Entry]:
+        likes = adjustment.likes(indices) if adjustment is not None else [None] * len(indices)
         return [
             Entry(
                 papers[i],
                 ranking.score(i),
                 Reason.EXPLORE if i == explored else _reason(pinned[i], boost[i]),
                 boost=round(float(boost[i]), 2),
-                like=adjustment.nearest_liked[i] if adjustment is not None else None,
+                like=like,
             )
-            for i in indices
+            for i, like in zip(indices, likes, strict=True)
         ]
 
-    closest = [] if chosen else entries([i for i in order if kept[i]][:3])
+    closest = [] if chosen else entries(order[kept[order]][:3].tolist())
     return Selection(
         entries=entries(chosen),
         relevant=len(pinned_order) + len(passing_order),
         closest=closest,
-        ranked=lambda: entries([i for i in order if pinned[i]] + [i for i in order if kept[i]]),
+        ranked=lambda: entries(pinned_order + order[kept[order]].tolist()),
     )
 
 

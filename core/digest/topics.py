@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from core.digest.select import keyword_matches
 from core.models import Criteria
-from core.scoring.criteria import ParsedCriteria, parse_criteria
+from core.scoring.criteria import ParsedCriteria, parsed_criteria
 from core.scoring.text import stems
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def with_topics(entries: Sequence[Entry], criteria: Criteria) -> list[Entry]:
     """The entries, each labelled with the topic it matched best (when there are topics)."""
     if len(entries) < GROUP_FROM:
         return list(entries)
-    parsed = parse_criteria(criteria)
+    parsed = parsed_criteria(criteria)
     topics = section_topics(parsed)
     if len(topics) < 2:
         return list(entries)

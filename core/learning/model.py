@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.learning.resemble import Resemblance
 from core.learning.trust import reliability
 from core.models import Paper
 from core.scoring.offline import zscore
@@ -142,8 +143,14 @@ class Adjustment:
 
     taste: np.ndarray
     weight: float
-    nearest_liked: list[str | None]
+    nearest_liked: Sequence[str | None]
     explore: bool = False  # this digest gives one slot to a paper just outside the focus
+
+    def likes(self, indices: Sequence[int]) -> list[str | None]:
+        """The liked paper each of `indices` resembles, worked out for these papers alone."""
+        if isinstance(self.nearest_liked, Resemblance):
+            self.nearest_liked.prepare(indices)
+        return [self.nearest_liked[i] for i in indices]
 
     def points(self, relevance: np.ndarray) -> np.ndarray:
         """Relevance points to add: the weight in units of the day's spread of criteria scores."""
@@ -161,7 +168,7 @@ class Preferences:
         ] = OrderedDict()
         self._cached_users = cached_users
         self._day_vectors: OrderedDict[tuple[str, ...], sparse.csr_matrix] = OrderedDict()
-        self._rows: OrderedDict[str, sparse.csr_matrix] = OrderedDict()
+        self._rows: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # columns, values
 
     def fit_corpus(self, size: int, load: Callable[[], Sequence[Paper]]) -> None:
         """The shared feature space over the most recent stored papers; `load` runs only when
@@ -194,12 +201,17 @@ class Preferences:
         if missing:
             fresh = sparse.csr_matrix(self._vectorizer.transform([text_of(p) for p in missing]))
             for i, paper in enumerate(missing):
-                self._rows[paper.id] = fresh[i]
+                start, end = fresh.indptr[i], fresh.indptr[i + 1]
+                self._rows[paper.id] = (fresh.indices[start:end].copy(), fresh.data[start:end].copy())
             while len(self._rows) > CORPUS_LIMIT:
                 self._rows.popitem(last=False)
+        width = len(self._vectorizer.vocabulary_)
         if not papers:
-            return sparse.csr_matrix((0, len(self._vectorizer.vocabulary_)))
-        return sparse.vstack([self._rows[p.id] for p in papers], format="csr")
+            return sparse.csr_matrix((0, width))
+        rows = [self._rows[p.id] for p in papers]  # stacked as `sparse.vstack` would, without its overhead
+        indptr = np.concatenate([[0], np.cumsum([len(columns) for columns, _ in rows])])
+        columns, values = np.concatenate([c for c, _ in rows]), np.concatenate([v for _, v in rows])
+        return sparse.csr_matrix((values, columns, indptr), shape=(len(papers), width))
 
     def day_vectors(self, papers: Sequence[Paper]) -> sparse.csr_matrix:
         """`vectors` of a day's papers, kept for the few latest days: every rated user of a day
@@ -298,10 +310,5 @@ class Preferences:
         embedded = dense(papers) if dense is not None and taste.dense_dim else None
         features = self.features(vectors, embedded, taste.dense_dim)
         learned = zscore(taste.model.decision_function(features))
-        similarity = (vectors @ taste.liked_vectors.T).toarray()
-        best = similarity.argmax(axis=1)
-        nearest = [
-            taste.liked[j].title if similarity[i, j] > 0.1 and taste.liked[j].id != papers[i].id else None
-            for i, j in enumerate(best)
-        ]
+        nearest = Resemblance(vectors, papers, taste.liked, taste.liked_vectors)
         return Adjustment(taste=learned, weight=taste.weight, nearest_liked=nearest)

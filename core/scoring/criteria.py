@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from core.models import Criteria
 from core.scoring.text import stem, stems, strict_stems
@@ -99,6 +100,13 @@ def parse_criteria(criteria: Criteria) -> ParsedCriteria:
     for word in criteria.exclude:
         _add(parsed.negative, word, "your excluded keywords", weight=3.0, split=False)
     return parsed
+
+
+@lru_cache(maxsize=1024)
+def parsed_criteria(criteria: Criteria) -> ParsedCriteria:
+    """`parse_criteria`, remembered: a digest reads its criteria twice (scores, then topic
+    groups), and readers with the same criteria share one reading. Read it, never change it."""
+    return parse_criteria(criteria)
 
 
 def _add(target: list[Phrase], body: str, topic: str, *, weight: float = 1.0, split: bool = True) -> None:

@@ -15,139 +15,25 @@ novelty ≥ 7) keep a digest of a handful of papers.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.embeddings import DayVectors
 from core.models import Criteria, Paper
-from core.scoring.criteria import ParsedCriteria, Phrase, parse_criteria
-from core.scoring.lexicon import APPLIED_STEMS, FOUNDATIONAL_STEMS, NOVEL_STEMS, ROUTINE_STEMS
+from core.scoring.criteria import ParsedCriteria, parsed_criteria
+from core.scoring.day_index import DayIndex, zscore
 from core.scoring.ranking import Ranking, ScoredBatch
-from core.scoring.text import stems, strict_stems
 
-if TYPE_CHECKING:  # scipy and scikit-learn load when a day is indexed, not with every command
-    from scipy import sparse
+__all__ = ["DayIndex", "OfflineScorer", "zscore"]
 
-TITLE_WEIGHT = 2.0
-BM25_K = 1.2
 PSEUDO_POSITIVE_SHARE = 0.10
 # Standard deviations off a paper whose title names something the criteria reject (every word
 # of a rejected phrase of two words or more): such a paper should rarely top a digest.
 REJECT_PENALTY = 1.0
 MENTION_PENALTY = 0.3  # the same phrase anywhere in the abstract: a smaller push down
 SEMANTIC_WEIGHT = 0.5  # of the criteria similarity, and of its feedback, per standard deviation
-
-
-def zscore(values: np.ndarray) -> np.ndarray:
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
-
-
-class DayIndex:
-    """Everything about a day's papers that does not depend on who is asking."""
-
-    def __init__(self, papers: Sequence[Paper]) -> None:
-        from scipy import sparse
-
-        self.papers = list(papers)
-        titles = [stems(p.title) for p in self.papers]
-        abstracts = [stems(p.abstract) for p in self.papers]
-        self.vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        for row, (title, abstract) in enumerate(zip(titles, abstracts, strict=True)):
-            counts: dict[str, float] = {}
-            for word in abstract:
-                counts[word] = counts.get(word, 0.0) + 1.0
-            for word in set(title):
-                counts[word] = counts.get(word, 0.0) + TITLE_WEIGHT
-            for word, count in counts.items():
-                rows.append(row)
-                cols.append(self.vocab.setdefault(word, len(self.vocab)))
-                vals.append(count)
-        n = len(self.papers)
-        freq = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(self.vocab))))
-        df = np.bincount(freq.indices, minlength=freq.shape[1])
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))
-        weighted = freq.copy()
-        weighted.data = weighted.data / (weighted.data + BM25_K)
-        self.weighted = sparse.csr_matrix(weighted.multiply(idf[np.newaxis, :]))
-        self.present = freq.copy()
-        self.present.data = np.ones_like(self.present.data)
-        self.title_words = [frozenset(strict_stems(p.title)) for p in self.papers]
-        self._words: dict[int, frozenset[str]] = {}
-        tokens = [t * 2 + a for t, a in zip(titles, abstracts, strict=True)]
-        self.foundational = zscore(np.array([_balance(t, FOUNDATIONAL_STEMS, APPLIED_STEMS) for t in tokens]))
-        self.novel = zscore(np.array([_balance(t, NOVEL_STEMS, ROUTINE_STEMS) for t in tokens]))
-        self.tfidf = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in self.papers])
-
-    def words(self, i: int) -> frozenset[str]:
-        """Paper i's strict stems, computed once per day: every reader's reasons quote from them."""
-        found = self._words.get(i)
-        if found is None:
-            paper = self.papers[i]
-            found = self._words[i] = frozenset(strict_stems(f"{paper.title} {paper.abstract}"))
-        return found
-
-    def phrase_matrix(self, phrases: Sequence[Phrase]) -> sparse.csr_matrix:
-        from scipy import sparse
-
-        rows, cols, vals = [], [], []
-        for column, phrase in enumerate(phrases):
-            for word in phrase.stems:
-                if word in self.vocab:
-                    rows.append(self.vocab[word])
-                    cols.append(column)
-                    vals.append(1.0 / len(phrase.stems))
-        shape = (self.weighted.shape[1], max(1, len(phrases)))
-        return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
-
-    def titled(self, phrases: Sequence[Phrase]) -> np.ndarray:
-        """Per paper: whether its title holds every word of one of `phrases` of two words or more."""
-        specific = [set(p.strict) for p in phrases if len(p.strict) >= 2]
-        return np.array([any(s <= title for s in specific) for title in self.title_words], dtype=float)
-
-    def mentioned(self, phrases: Sequence[Phrase]) -> np.ndarray:
-        """Per paper: whether it has every word of one of `phrases` of two words or more."""
-        specific = [p for p in phrases if len(p.stems) >= 2]
-        if not specific:
-            return np.zeros(len(self.papers))
-        whole = np.asarray((self.present @ self.phrase_matrix(specific)).toarray()) >= 0.999
-        result: np.ndarray = whole.any(axis=1).astype(float)
-        return result
-
-    def phrase_scores(self, phrases: Sequence[Phrase]) -> np.ndarray:
-        """papers × phrases: mean saturated weight of the phrase's stems × coverage²."""
-        if not phrases:
-            return np.zeros((len(self.papers), 0))
-        matrix = self.phrase_matrix(phrases)
-        strength = (self.weighted @ matrix).toarray()
-        coverage = (self.present @ matrix).toarray()
-        weights = np.array([p.weight for p in phrases])
-        return np.asarray(strength * coverage**2 * weights)
-
-
-def _balance(tokens: list[str], plus: frozenset[str], minus: frozenset[str]) -> float:
-    return (sum(t in plus for t in tokens) - sum(t in minus for t in tokens)) / math.sqrt(len(tokens) + 1)
-
-
-def _tfidf(texts: list[str]) -> sparse.csr_matrix:
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer  # seconds to import: only when scoring
-
-    try:
-        vectorizer = TfidfVectorizer(
-            stop_words="english",
-            sublinear_tf=True,
-            ngram_range=(1, 2),
-            min_df=2 if len(texts) >= 20 else 1,
-        )
-        return sparse.csr_matrix(vectorizer.fit_transform(texts))
-    except ValueError:  # empty vocabulary: nothing but stop words
-        return sparse.csr_matrix((len(texts), 1))
 
 
 class OfflineScorer:
@@ -165,6 +51,9 @@ class OfflineScorer:
         self._cache_days = cache_days
 
     def index(self, papers: Sequence[Paper]) -> DayIndex:
+        latest = next(reversed(self._indexes.values()), None)
+        if latest is not None and isinstance(papers, list) and papers == latest.papers:
+            return latest  # the same day as the reader before (ten thousand times a day)
         key = tuple((p.id, p.version) for p in papers)
         found = self._indexes.get(key)
         if found is None:
@@ -181,7 +70,7 @@ class OfflineScorer:
         if not papers:
             return ScoredBatch(ranking=Ranking.from_scores([], {}))
         index = self.index(papers)
-        parsed = parse_criteria(criteria)
+        parsed = parsed_criteria(criteria)
         positive = index.phrase_scores(parsed.positive)
         negative = index.phrase_scores(parsed.negative)
         final = self._rank(index, parsed, positive.sum(axis=1) - negative.sum(axis=1))
@@ -210,7 +99,7 @@ class OfflineScorer:
         top, bottom = order[: max(3, int(PSEUDO_POSITIVE_SHARE * n))], order[n // 2 :]
         if n < 8 or index.tfidf.shape[1] < 2:
             return zscore(first)
-        centroid = np.asarray(index.tfidf[top].mean(axis=0) - index.tfidf[bottom].mean(axis=0)).ravel()
+        centroid = index.tfidf_mean(top) - index.tfidf_mean(bottom)
         return zscore(zscore(first) + zscore(index.tfidf @ centroid))
 
 
