@@ -97,7 +97,7 @@ def test_papers_shown_and_skipped_count_against_their_kind(days: App) -> None:
 def test_the_learned_weight_is_in_units_of_the_days_criteria_spread() -> None:
     assert weight_for(0) == 0 and weight_for(EQUAL_AT) == pytest.approx(1.0)
     assert weight_for(10) < weight_for(100) < weight_for(10_000) < 3.0
-    adjustment = Adjustment(taste=np.array([1.0, -1.0]), weight=0.5, nearest_liked=[None, None])
+    adjustment = Adjustment(taste=np.array([1.0, -1.0]), weight=0.5, likes=lambda rows: [None] * len(rows))
     assert adjustment.points(np.array([2, 6])).tolist() == [1.0, -1.0]  # spread 2 points
     assert adjustment.points(np.array([4, 4])).tolist() == [0.5, -0.5]  # flat day: at least 1 point
     assert TOPICS  # the corpus these tests share

@@ -13,7 +13,6 @@ import numpy as np
 from scipy import sparse
 
 from core.learning.model import Preferences, text_of
-from core.learning.resemble import Resemblance
 from core.models import Paper
 
 WORDS = {
@@ -77,11 +76,9 @@ def test_resemblance_per_shown_row_names_what_the_full_product_names() -> None:
     for i, j in enumerate(similarity.argmax(axis=1)):
         alike = similarity[i, j] > 0.1 and taste.liked[j].id != today[i].id
         expected.append(taste.liked[j].title if alike else None)
-    assert isinstance(adjustment.nearest_liked, Resemblance)
     shown = [40, 3, 91, 0, 17]
     assert adjustment.likes(shown) == [expected[i] for i in shown]
-    assert [adjustment.nearest_liked[i] for i in range(len(today))] == expected
-    assert adjustment.nearest_liked[-1] == expected[-1] and adjustment.nearest_liked[2:9] == expected[2:9]
+    assert adjustment.likes(range(len(today))) == expected
     assert any(e is not None for e in expected)
     liked = {p.id for p in taste.liked}
     assert all(expected[i] is None for i, p in enumerate(today) if p.id in liked)  # never themselves

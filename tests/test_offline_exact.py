@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from core.ingest.listing import read_listing
 from core.models import Criteria, Paper
@@ -50,11 +51,25 @@ def many_criteria(count: int) -> list[Criteria]:
     return found
 
 
+def phrase_matrix(index: DayIndex, phrases: list[Phrase]) -> sparse.csr_matrix:
+    """vocabulary × phrases: each of a phrase's words worth 1/its length (the plain form of
+    what `phrase_scores` computes column by column)."""
+    rows, cols, vals = [], [], []
+    for column, phrase in enumerate(phrases):
+        for word in phrase.stems:
+            if word in index.vocab:
+                rows.append(index.vocab[word])
+                cols.append(column)
+                vals.append(1.0 / len(phrase.stems))
+    shape = (index.weighted.shape[1], max(1, len(phrases)))
+    return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
+
+
 def plain_scores(index: DayIndex, phrases: list[Phrase]) -> np.ndarray:
     """`phrase_scores` as one sparse product per reader (what it was before columns were kept)."""
     if not phrases:
         return np.zeros((len(index.papers), 0))
-    matrix = index.phrase_matrix(phrases)
+    matrix = phrase_matrix(index, phrases)
     strength = (index.weighted @ matrix).toarray()
     coverage = (index.present @ matrix).toarray()
     return np.asarray(strength * coverage**2 * np.array([p.weight for p in phrases]))
@@ -64,7 +79,7 @@ def plain_mentioned(index: DayIndex, phrases: list[Phrase]) -> np.ndarray:
     specific = [p for p in phrases if len(p.stems) >= 2]
     if not specific:
         return np.zeros(len(index.papers))
-    whole = np.asarray((index.present @ index.phrase_matrix(specific)).toarray()) >= 0.999
+    whole = np.asarray((index.present @ phrase_matrix(index, specific)).toarray()) >= 0.999
     return np.asarray(whole.any(axis=1).astype(float))
 
 

@@ -143,14 +143,9 @@ class Adjustment:
 
     taste: np.ndarray
     weight: float
-    nearest_liked: Sequence[str | None]
+    # the liked paper each of the given papers resembles, worked out for the papers shown alone
+    likes: Callable[[Sequence[int]], list[str | None]]
     explore: bool = False  # this digest gives one slot to a paper just outside the focus
-
-    def likes(self, indices: Sequence[int]) -> list[str | None]:
-        """The liked paper each of `indices` resembles, worked out for these papers alone."""
-        if isinstance(self.nearest_liked, Resemblance):
-            self.nearest_liked.prepare(indices)
-        return [self.nearest_liked[i] for i in indices]
 
     def points(self, relevance: np.ndarray) -> np.ndarray:
         """Relevance points to add: the weight in units of the day's spread of criteria scores."""
@@ -311,4 +306,4 @@ class Preferences:
         features = self.features(vectors, embedded, taste.dense_dim)
         learned = zscore(taste.model.decision_function(features))
         nearest = Resemblance(vectors, papers, taste.liked, taste.liked_vectors)
-        return Adjustment(taste=learned, weight=taste.weight, nearest_liked=nearest)
+        return Adjustment(taste=learned, weight=taste.weight, likes=nearest.of)

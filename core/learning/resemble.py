@@ -8,8 +8,8 @@ Each row is the same row of the full product, so the names are the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, overload
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from core.models import Paper
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 ALIKE = 0.1  # cosine similarity below which no liked paper is named
 
 
-class Resemblance(Sequence[str | None]):
-    """Per paper of `papers` (rows of `vectors`): the title of the most similar liked paper,
+class Resemblance:
+    """For papers of `papers` (rows of `vectors`): the title of the most similar liked paper,
     None when none is similar enough or the paper is itself the liked one."""
 
     def __init__(
@@ -34,36 +34,17 @@ class Resemblance(Sequence[str | None]):
         self._papers = papers
         self._liked = liked
         self._liked_vectors = liked_vectors
-        self._found: dict[int, str | None] = {}
 
-    def __len__(self) -> int:
-        return len(self._papers)
-
-    @overload
-    def __getitem__(self, index: int) -> str | None: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str | None]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str | None] | None:
-        if isinstance(index, slice):
-            rows = list(range(len(self)))[index]
-            self.prepare(rows)
-            return [self._found[i] for i in rows]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        self.prepare([index])
-        return self._found[index]
-
-    def prepare(self, indices: Iterable[int]) -> None:
-        """Work out the rows of `indices` not known yet, in one sparse product."""
-        rows = sorted({int(i) for i in indices} - self._found.keys())
-        if not rows:
-            return
+    def of(self, indices: Sequence[int]) -> list[str | None]:
+        """The rows `indices` of the full product with the liked papers, in one sparse product."""
+        if not len(indices) or not len(self._liked):
+            return [None] * len(indices)
+        rows = [int(i) for i in indices]
         similarity = (self._vectors[rows] @ self._liked_vectors.T).toarray()
+        found: list[str | None] = []
         for row, (i, j) in enumerate(zip(rows, similarity.argmax(axis=1), strict=True)):
             liked = self._liked[j]
-            alike = similarity[row, j] > ALIKE and liked.id != self._papers[i].id
-            self._found[i] = liked.title if alike else None
+            found.append(
+                liked.title if similarity[row, j] > ALIKE and liked.id != self._papers[i].id else None
+            )
+        return found

@@ -87,21 +87,6 @@ class DayIndex:
             found = self._words[i] = frozenset(strict_stems(f"{paper.title} {paper.abstract}"))
         return found
 
-    def phrase_matrix(self, phrases: Sequence[Phrase]) -> sparse.csr_matrix:
-        """vocabulary × phrases: each of a phrase's words worth 1/its length (the plain form of
-        what `phrase_scores` computes column by column)."""
-        from scipy import sparse
-
-        rows, cols, vals = [], [], []
-        for column, phrase in enumerate(phrases):
-            for word in phrase.stems:
-                if word in self.vocab:
-                    rows.append(self.vocab[word])
-                    cols.append(column)
-                    vals.append(1.0 / len(phrase.stems))
-        shape = (self.weighted.shape[1], max(1, len(phrases)))
-        return sparse.csr_matrix((vals, (rows, cols)), shape=shape)
-
     def titled(self, phrases: Sequence[Phrase]) -> np.ndarray:
         """Per paper: whether its title holds every word of one of `phrases` of two words or more."""
         result = np.zeros(len(self.papers), dtype=bool)
@@ -130,7 +115,7 @@ class DayIndex:
         """Per paper, for one phrase: strength × coverage² and coverage, where strength is the
         mean saturated weight of its words and coverage the share of them the paper has. Summed
         word by word in vocabulary order, the order in which a sparse product over the paper's
-        row adds them (a word said twice counts twice, as in `phrase_matrix`)."""
+        row adds them (a word said twice counts twice)."""
         found = self._columns.get(words)
         if found is not None:
             self._columns.move_to_end(words)
