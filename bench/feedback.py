@@ -46,6 +46,11 @@ THEMES = {
 SEED = "seed-topics"  # the original user: every selected paper is a true pick
 
 
+def seed_criteria(shared: Path) -> str:
+    """The criteria every simulated user keeps: the original seed-topics text."""
+    return (shared / "data" / "criteria" / "seed-topics.md").read_text()
+
+
 def labelled_picks(shared: Path) -> list[tuple[str, Path, dict[str, set[str]]]]:
     """Per shared day: its date, its listing and each simulated user's true picks."""
     days = []
@@ -125,7 +130,7 @@ def main() -> None:
 
         return feedback_import.main()
     shared, options = shared_dir(), bench_options()
-    criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
+    criteria = seed_criteria(shared)
     days = labelled_picks(shared)
     users = [SEED, *THEMES]
     started = time.perf_counter()

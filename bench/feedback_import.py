@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import peak_memory_mb, scratch_app, shared_dir
-from bench.feedback import THEMES, labelled_picks, metrics, ranked
+from bench.feedback import THEMES, labelled_picks, metrics, ranked, seed_criteria
 from bot.console import console_caller
 from core.accounts import add_local_user
 
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--train-days", type=int, default=15)
     args, _ = parser.parse_known_args()
     shared = shared_dir()
-    criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
+    criteria = seed_criteria(shared)
     days = labelled_picks(shared)
     started = time.perf_counter()
     results: dict[str, dict[str, list[tuple[float, float, float]]]] = {

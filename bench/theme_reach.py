@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import scratch_app, shared_dir
-from bench.feedback import THEMES, labelled_picks, ranked
+from bench.feedback import THEMES, labelled_picks, ranked, seed_criteria
 from core.accounts import add_local_user
 
 EXPLORE_FROM, EXPLORE_TO = 11, 50
@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--train-days", type=int, default=15)
     args, _ = parser.parse_known_args()
     shared = shared_dir()
-    criteria = (shared / "data" / "criteria" / "seed-topics.md").read_text()
+    criteria = seed_criteria(shared)
     ranks: dict[str, list[int]] = {theme: [] for theme in THEMES}
     finds = dict.fromkeys(THEMES, 0.0)
     with tempfile.TemporaryDirectory() as folder:
