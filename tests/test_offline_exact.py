@@ -22,7 +22,8 @@ from core.models import Criteria, Paper
 from core.scoring import day_index
 from core.scoring.criteria import Phrase, parse_criteria, parsed_criteria
 from core.scoring.daily import fresh_papers
-from core.scoring.offline import DayIndex, OfflineScorer
+from core.scoring.day_index import DayIndex
+from core.scoring.offline import OfflineScorer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOPICS = [

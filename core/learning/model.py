@@ -25,7 +25,7 @@ import numpy as np
 from core.learning.resemble import Resemblance
 from core.learning.trust import reliability
 from core.models import Paper
-from core.scoring.offline import zscore
+from core.scoring.day_index import zscore
 
 if TYPE_CHECKING:  # scipy and scikit-learn take seconds to import: loaded where a model is trained
     from scipy import sparse

@@ -26,8 +26,6 @@ from core.scoring.criteria import ParsedCriteria, parsed_criteria
 from core.scoring.day_index import DayIndex, zscore
 from core.scoring.ranking import Ranking, ScoredBatch
 
-__all__ = ["DayIndex", "OfflineScorer", "zscore"]
-
 PSEUDO_POSITIVE_SHARE = 0.10
 # Standard deviations off a paper whose title names something the criteria reject (every word
 # of a rejected phrase of two words or more): such a paper should rarely top a digest.
